@@ -1,0 +1,336 @@
+"""Batch normalization: each channel normalized, then scaled and shifted."""
+
+from .. import backend
+from ._base import (
+    InputSizeError,
+    Layer,
+    array_property,
+    check_choice,
+    check_positive_integer,
+    check_real_scalar,
+    describe_layer,
+    parse_arguments,
+)
+from ._format import format_size
+from ._init import initial_values
+
+INITIALIZERS = ("zeros", "ones", "narrow-normal")
+
+
+def column_sums(A):
+    """Return the sums of the columns of a 2-D array, as a matrix product.
+
+    A product with a vector of ones runs in BLAS and is faster than
+    ``A.sum(axis=0)`` for the tall, narrow activations of a convolution.
+    """
+    xp = backend.array_module(A)
+    return xp.ones(A.shape[0], dtype=A.dtype) @ A
+
+
+class BatchNormalizationLayer(Layer):
+    r"""Batch normalization over the batch and the two spatial dimensions.
+
+    .. math::
+
+        \hat x = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}} \qquad
+        z = \gamma \hat x + \beta
+
+    with ``gamma`` the learnable ``Scale`` and ``beta`` the learnable
+    ``Offset``, one per channel. Epsilon is added once, inside the square
+    root. In training (:meth:`forward`) ``mu`` and ``sigma^2`` are the
+    batch's mean and (biased) variance; in inference (:meth:`predict`) they are
+    ``TrainedMean`` and ``TrainedVariance``, which inference never changes.
+    :meth:`update_statistics` moves the trained statistics towards a batch's
+    by ``MeanDecay`` and ``VarianceDecay``, using the unbiased variance.
+
+    Training needs more than one value per channel: a batch of one 1x1
+    image raises an error instead of producing meaningless statistics.
+
+    Parameters
+    ----------
+    Epsilon : float, default 1e-5
+    MeanDecay, VarianceDecay : float, default 0.1
+        Weight of a new batch in the moving statistics, between 0 and 1.
+    NumChannels : int or 'auto', default 'auto'
+    Offset, Scale, TrainedMean, TrainedVariance : array, optional
+        ``1 x 1 x NumChannels``; by default 0, 1, 0 and 1.
+    OffsetInitializer : str, default 'zeros'
+    ScaleInitializer : str, default 'ones'
+    Name : str, default ''
+
+    See Also
+    --------
+    batchNormalizationLayer : MATLAB-style constructor (MATLAB's
+        ``batchNormalizationLayer``).
+
+    Examples
+    --------
+    >>> import numpy as np, nnplay
+    >>> bn = nnplay.batchNormalizationLayer('TrainedMean', 1, 'TrainedVariance', 4,
+    ...                                     'Epsilon', 1e-5, 'Offset', 0, 'Scale', 1)
+    >>> np.round(bn.predict(np.array([[[[3.0]]]])).ravel(), 4)
+    array([1.])
+    """
+
+    CLASS_NAME = "BatchNormalizationLayer"
+    TYPE = "Batch Normalization"
+    DEFAULT_NAME = "batchnorm"
+    DISPLAY_GROUPS = (
+        (None, ("Name", "NumChannels")),
+        ("Hyperparameters", ("MeanDecay", "VarianceDecay", "Epsilon")),
+        ("Learnable Parameters", ("Offset", "Scale")),
+        ("State Parameters", ("TrainedMean", "TrainedVariance")),
+    )
+    LEARNABLES = ("Offset", "Scale")
+    STATE = ("TrainedMean", "TrainedVariance")
+    L2_FACTORS = {"Offset": 1.0, "Scale": 1.0}
+
+    def __init__(
+        self,
+        Epsilon=1e-5,
+        MeanDecay=0.1,
+        VarianceDecay=0.1,
+        NumChannels="auto",
+        Offset=None,
+        Scale=None,
+        TrainedMean=None,
+        TrainedVariance=None,
+        OffsetInitializer="zeros",
+        ScaleInitializer="ones",
+        Name="",
+    ):
+        super().__init__(Name)
+        self.Epsilon = Epsilon
+        self.MeanDecay = MeanDecay
+        self.VarianceDecay = VarianceDecay
+        self._num_channels = (
+            "auto"
+            if isinstance(NumChannels, str) and NumChannels.lower() == "auto"
+            else check_positive_integer("NumChannels", NumChannels)
+        )
+        self._offset_initializer = check_choice(
+            "OffsetInitializer", OffsetInitializer, INITIALIZERS
+        )
+        self._scale_initializer = check_choice(
+            "ScaleInitializer", ScaleInitializer, INITIALIZERS
+        )
+        for name, value in (
+            ("Offset", Offset),
+            ("Scale", Scale),
+            ("TrainedMean", TrainedMean),
+            ("TrainedVariance", TrainedVariance),
+        ):
+            setattr(self, "_" + name, None)
+            setattr(self, name, value)
+
+    # -- properties -------------------------------------------------------------------
+
+    @property
+    def NumChannels(self):
+        """Channels normalized, or ``'auto'`` until known; read-only."""
+        return self._num_channels
+
+    @property
+    def Epsilon(self):
+        """Added to the variance inside the square root; positive."""
+        return self._epsilon
+
+    @Epsilon.setter
+    def Epsilon(self, value):
+        self._epsilon = check_real_scalar("Epsilon", value, minimum=0, strict=True)
+
+    @property
+    def MeanDecay(self):
+        """Weight of a new batch's mean in ``TrainedMean``, in [0, 1]."""
+        return self._mean_decay
+
+    @MeanDecay.setter
+    def MeanDecay(self, value):
+        self._mean_decay = self._check_decay("MeanDecay", value)
+
+    @property
+    def VarianceDecay(self):
+        """Weight of a new batch's variance in ``TrainedVariance``, in [0, 1]."""
+        return self._variance_decay
+
+    @VarianceDecay.setter
+    def VarianceDecay(self, value):
+        self._variance_decay = self._check_decay("VarianceDecay", value)
+
+    @staticmethod
+    def _check_decay(name, value):
+        value = check_real_scalar(name, value, minimum=0)
+        if value > 1:
+            raise ValueError(f"{name} must be between 0 and 1; got {value!r}.")
+        return value
+
+    def _channel_shape(self):
+        return None if self._num_channels == "auto" else (1, 1, self._num_channels)
+
+    def _channel_property(name, doc):
+        inner = array_property(name, doc, lambda self: self._channel_shape())
+
+        def setter(self, value):
+            inner.fset(self, value)
+            array = getattr(self, "_" + name)
+            if array is not None and self._num_channels == "auto":
+                # The first per-channel array set fixes the number of channels.
+                self._num_channels = int(array.size)
+                inner.fset(self, array)
+
+        return property(inner.fget, setter, doc=doc)
+
+    Offset = _channel_property("Offset", "Learnable shift (beta), 1 x 1 x NumChannels.")
+    Scale = _channel_property("Scale", "Learnable scale (gamma), 1 x 1 x NumChannels.")
+    TrainedMean = _channel_property("TrainedMean", "Mean used in inference.")
+    TrainedVariance = _channel_property(
+        "TrainedVariance", "Variance used in inference."
+    )
+    del _channel_property
+
+    def description(self):
+        if self._num_channels == "auto":
+            return "Batch normalization"
+        return f"Batch normalization with {self._num_channels} channels"
+
+    # -- assembly ---------------------------------------------------------------------
+
+    def output_size(self, input_size):
+        channels = input_size[-1]
+        if self._num_channels != "auto" and channels != self._num_channels:
+            raise InputSizeError(
+                self, f"{self._num_channels} channel(s)", f"{channels} channel(s)"
+            )
+        return tuple(input_size)
+
+    def initialize(self, input_size, rng):
+        if self._num_channels == "auto":
+            self._num_channels = int(input_size[-1])
+        shape = self._channel_shape()
+        defaults = {
+            "Offset": self._offset_initializer,
+            "Scale": self._scale_initializer,
+            "TrainedMean": "zeros",
+            "TrainedVariance": "ones",
+        }
+        for name, initializer in defaults.items():
+            if getattr(self, name) is None:
+                setattr(self, name, initial_values(initializer, shape, 1, 1, rng))
+
+    # -- math ---------------------------------------------------------------------------
+
+    def _check(self, X):
+        for name in (*self.LEARNABLES, *self.STATE):
+            if getattr(self, "_" + name) is None:
+                raise ValueError(
+                    f"{describe_layer(self)} has no {name} yet: assemble it into a "
+                    f"network, or set it."
+                )
+        channels = X.shape[-1]
+        if channels != self._num_channels:
+            raise InputSizeError(
+                self, f"{self._num_channels} channel(s)", f"{channels} channel(s)"
+            )
+
+    def predict(self, X):
+        self._check(X)
+        xp = backend.array_module(X)
+        offset, scale, mean, variance = self._parameters(
+            X, "Offset", "Scale", "TrainedMean", "TrainedVariance"
+        )
+        # One multiply and one add per element: z = x * a + b.
+        a = scale / xp.sqrt(variance + X.dtype.type(self._epsilon))
+        b = offset - mean * a
+        Z = X * a.reshape(-1)
+        Z += b.reshape(-1)
+        return Z
+
+    def forward(self, X):
+        self._check(X)
+        xp = backend.array_module(X)
+        channels = X.shape[-1]
+        X2 = X.reshape(-1, channels)
+        count = X2.shape[0]
+        if count < 2:
+            raise ValueError(
+                f"{describe_layer(self)} in training needs more than one value per "
+                f"channel to compute batch statistics; got a batch of "
+                f"{X.shape[0]} input(s) of size {format_size(X.shape[1:])}."
+            )
+        offset, scale = self._parameters(X, "Offset", "Scale")
+
+        mean = column_sums(X2) / count
+        centered = X2 - mean
+        variance = column_sums(centered * centered) / count
+        inv_std = 1 / xp.sqrt(variance + X.dtype.type(self._epsilon))
+
+        normalized = centered
+        normalized *= inv_std
+        Z = normalized * scale.reshape(-1)
+        Z += offset.reshape(-1)
+        return Z.reshape(X.shape), (normalized, inv_std, mean, variance, count)
+
+    def backward(self, X, Z, dZ, memory):
+        if memory is None:
+            memory = self.forward(X)[1]
+        normalized, inv_std, _, _, count = memory
+        scale = self._parameters(X, "Scale").reshape(-1)
+        dZ2 = dZ.reshape(normalized.shape)
+
+        d_offset = column_sums(dZ2)
+        d_scale = column_sums(dZ2 * normalized)
+
+        # dX = gamma / sigma * (dZ - mean(dZ) - xhat * mean(dZ * xhat))
+        dX = normalized * (d_scale / count)
+        dX += d_offset / count
+        dX -= dZ2
+        dX *= -(scale * inv_std)
+        grads = {
+            "Offset": d_offset.reshape(1, 1, -1),
+            "Scale": d_scale.reshape(1, 1, -1),
+        }
+        return dX.reshape(X.shape), grads
+
+    def update_statistics(self, memory):
+        """Move the trained statistics towards a batch's, from ``forward``'s memory."""
+        _, _, mean, variance, count = memory
+        unbiased = variance * (count / (count - 1))
+        trained_mean, trained_variance = self._TrainedMean, self._TrainedVariance
+        mean = mean.reshape(trained_mean.shape).astype(trained_mean.dtype)
+        unbiased = unbiased.reshape(trained_variance.shape).astype(
+            trained_variance.dtype
+        )
+        self._TrainedMean = trained_mean + self._mean_decay * (mean - trained_mean)
+        self._TrainedVariance = trained_variance + self._variance_decay * (
+            unbiased - trained_variance
+        )
+
+
+def batchNormalizationLayer(*args, **kwargs):
+    """Create a :class:`BatchNormalizationLayer`: ``batchNormalizationLayer('Epsilon', 1e-5)``.
+
+    Name-value options: ``'Epsilon'``, ``'MeanDecay'``, ``'VarianceDecay'``,
+    ``'NumChannels'``, ``'Offset'``, ``'Scale'``, ``'TrainedMean'``,
+    ``'TrainedVariance'``, ``'OffsetInitializer'``, ``'ScaleInitializer'``,
+    ``'Name'``.
+    """
+    options = parse_arguments(
+        "batchNormalizationLayer",
+        args,
+        kwargs,
+        (),
+        (
+            "Epsilon",
+            "MeanDecay",
+            "VarianceDecay",
+            "NumChannels",
+            "Offset",
+            "Scale",
+            "TrainedMean",
+            "TrainedVariance",
+            "OffsetInitializer",
+            "ScaleInitializer",
+            "Name",
+        ),
+    )
+    return BatchNormalizationLayer(**options)

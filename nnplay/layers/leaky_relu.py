@@ -1,0 +1,109 @@
+"""Leaky rectified linear unit: the layer nnplay is built to teach."""
+
+from .. import backend
+from ._base import Layer, as_float_array, check_real_scalar, parse_arguments
+from ._format import format_number
+
+
+def leaky_relu(X, scale):
+    """Return ``X`` where ``X >= 0`` and ``scale * X`` elsewhere.
+
+    Written with ``maximum`` and ``minimum`` instead of a masked ``where``,
+    which is faster. ``scale == 0`` is plain ReLU and is computed as such, so
+    that ``-inf`` gives 0 rather than ``0 * -inf = nan``.
+    """
+    xp = backend.array_module(X)
+    if scale == 0:
+        return xp.maximum(X, 0)
+    positive = xp.maximum(X, 0)
+    negative = xp.minimum(X, 0)
+    negative *= X.dtype.type(scale)
+    positive += negative
+    return positive
+
+
+def leaky_relu_derivative(X, scale):
+    """Return f'(X): 1 where ``X >= 0`` (0 and -0.0 included), ``scale`` elsewhere."""
+    slope = (X >= 0).astype(X.dtype)
+    slope *= X.dtype.type(1 - scale)
+    slope += X.dtype.type(scale)
+    return slope
+
+
+class LeakyReLULayer(Layer):
+    r"""Leaky ReLU: negative inputs are multiplied by a fixed scale.
+
+    .. math::
+
+        f(x) = \begin{cases} x & x \ge 0 \\ \mathrm{Scale}\cdot x & x < 0
+        \end{cases}
+        \qquad
+        f'(x) = \begin{cases} 1 & x \ge 0 \\ \mathrm{Scale} & x < 0 \end{cases}
+
+    At exactly 0 (and -0.0) the derivative is 1: the ``x >= 0`` branch. NaN
+    stays NaN, ``+inf`` stays ``+inf``, and with ``Scale == 0`` an input of
+    ``-inf`` gives 0. The output has the input's dtype; the input is never
+    modified.
+
+    Parameters
+    ----------
+    Scale : float, default 0.01
+        Multiplier of negative inputs: any finite real number. 0 gives ReLU,
+        1 the identity; negative values and values above 1 are allowed.
+    Name : str, default ''
+        The layer's name.
+
+    See Also
+    --------
+    leakyReluLayer : MATLAB-style constructor (MATLAB's ``leakyReluLayer``).
+
+    Examples
+    --------
+    >>> import numpy as np, nnplay
+    >>> layer = nnplay.leakyReluLayer(0.1, 'Name', 'leaky1')
+    >>> layer.predict(np.array([-2.0, 0.0, 3.0]))
+    array([-0.2,  0. ,  3. ])
+    """
+
+    CLASS_NAME = "LeakyReLULayer"
+    TYPE = "Leaky ReLU"
+    DEFAULT_NAME = "leakyrelu"
+    DISPLAY_GROUPS = ((None, ("Name",)), ("Hyperparameters", ("Scale",)))
+
+    def __init__(self, Scale=0.01, Name=""):
+        super().__init__(Name)
+        self.Scale = Scale
+
+    @property
+    def Scale(self):
+        """Multiplier of negative inputs, a finite real scalar."""
+        return self._scale
+
+    @Scale.setter
+    def Scale(self, value):
+        self._scale = check_real_scalar("Scale", value)
+
+    def description(self):
+        return f"Leaky ReLU with scale {format_number(self.Scale)}"
+
+    def predict(self, X):
+        return leaky_relu(as_float_array(X), self._scale)
+
+    def backward(self, X, Z, dZ, memory):
+        return dZ * leaky_relu_derivative(X, self._scale), {}
+
+
+def leakyReluLayer(*args, **kwargs):
+    """Create a :class:`LeakyReLULayer`, MATLAB style.
+
+    ``leakyReluLayer()``, ``leakyReluLayer(scale)``,
+    ``leakyReluLayer(scale, 'Name', name)`` or ``leakyReluLayer(scale, Name=name)``.
+
+    Examples
+    --------
+    >>> import nnplay
+    >>> nnplay.leakyReluLayer(0.1, 'Name', 'leaky1').Scale
+    0.1
+    """
+    options = parse_arguments("leakyReluLayer", args, kwargs, ("Scale",), ("Name",))
+    return LeakyReLULayer(**options)

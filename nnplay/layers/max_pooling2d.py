@@ -1,0 +1,196 @@
+"""2-D max pooling: the largest value of each window."""
+
+from .. import backend
+from ._base import (
+    InputSizeError,
+    Layer,
+    check_integer_vector,
+    check_padding,
+    parse_arguments,
+    resolve_padding,
+    sliding_output_size,
+)
+from ._format import format_size, format_vector
+from .convolution2d import window_slices
+
+
+class MaxPooling2DLayer(Layer):
+    r"""Max pooling: each output is the maximum of a window of the input.
+
+    .. math::
+
+        Z_{n,i,j,c} = \max_{0 \le u < p_h,\ 0 \le v < p_w}
+        X_{n,\, s_h i + u - p_t,\; s_w j + v - p_l,\; c}
+
+    Padding counts as ``-inf``, so it never wins. The gradient of each output
+    goes whole to one input of its window: where several inputs tie for the
+    maximum, to the first in row-major order within the window. This rule is
+    the same on numpy and CuPy, so results are deterministic.
+
+    Parameters
+    ----------
+    PoolSize : int or [int, int]
+    Stride : int or [int, int], default 1
+    Padding : int, [v h], [t b l r] or 'same', default 0
+    Name : str, default ''
+
+    See Also
+    --------
+    maxPooling2dLayer : MATLAB-style constructor (MATLAB's ``maxPooling2dLayer``).
+
+    Examples
+    --------
+    >>> import numpy as np, nnplay
+    >>> pool = nnplay.maxPooling2dLayer(2, 'Stride', 2)
+    >>> pool.predict(np.arange(16.0).reshape(1, 4, 4, 1))[0, :, :, 0]
+    array([[ 5.,  7.],
+           [13., 15.]])
+    """
+
+    CLASS_NAME = "MaxPooling2DLayer"
+    TYPE = "Max Pooling"
+    DEFAULT_NAME = "maxpool"
+    DISPLAY_GROUPS = (
+        (None, ("Name",)),
+        ("Hyperparameters", ("PoolSize", "Stride", "PaddingMode", "PaddingSize")),
+    )
+
+    def __init__(self, PoolSize, Stride=1, Padding=0, Name=""):
+        super().__init__(Name)
+        self._pool_size = check_integer_vector("PoolSize", PoolSize, 2)
+        self.Stride = Stride
+        self.Padding = Padding
+
+    @property
+    def PoolSize(self):
+        """Window height and width; read-only."""
+        return self._pool_size
+
+    @property
+    def Stride(self):
+        """Vertical and horizontal step of the window."""
+        return self._stride
+
+    @Stride.setter
+    def Stride(self, value):
+        self._stride = check_integer_vector("Stride", value, 2)
+
+    @property
+    def Padding(self):
+        """``'same'`` or ``(top, bottom, left, right)``."""
+        return self._padding
+
+    @Padding.setter
+    def Padding(self, value):
+        self._padding = check_padding("Padding", value)
+        self._resolved_padding = None if self._padding == "same" else self._padding
+
+    @property
+    def PaddingMode(self):
+        """``'same'`` or ``'manual'``; read-only."""
+        return "same" if self._padding == "same" else "manual"
+
+    @property
+    def PaddingSize(self):
+        """Padding ``[t b l r]``; for 'same' known once the input size is."""
+        return self._resolved_padding or (0, 0, 0, 0)
+
+    def description(self):
+        height, width = self._pool_size
+        padding = "'same'" if self._padding == "same" else format_vector(self._padding)
+        return (
+            f"{height}x{width} max pooling with stride {format_vector(self._stride)} "
+            f"and padding {padding}"
+        )
+
+    def _geometry(self, input_size):
+        height, width = input_size[:2]
+        padding = resolve_padding(
+            self._padding, (height, width), self._pool_size, self._stride
+        )
+        out_h, out_w = sliding_output_size(
+            (height, width), self._pool_size, self._stride, padding
+        )
+        if out_h < 1 or out_w < 1:
+            raise InputSizeError(
+                self,
+                f"at least the padded size of one {format_size(self._pool_size)} window",
+                f"size {format_size(input_size)} with padding {format_vector(padding)}",
+            )
+        return padding, (out_h, out_w)
+
+    def output_size(self, input_size):
+        _, (out_h, out_w) = self._geometry(input_size)
+        return out_h, out_w, input_size[2]
+
+    def initialize(self, input_size, rng):
+        self._resolved_padding = self._geometry(input_size)[0]
+
+    def _pool(self, X):
+        """Return the pooled output and the window offset of each maximum."""
+        xp = backend.array_module(X)
+        if X.dtype.kind != "f":
+            X = X.astype(backend.DEFAULT_DTYPE)
+        padding, (out_h, out_w) = self._geometry(X.shape[1:])
+        top, bottom, left, right = padding
+        if any(padding):
+            X = xp.pad(
+                X,
+                ((0, 0), (top, bottom), (left, right), (0, 0)),
+                constant_values=-xp.inf,
+            )
+        (ph, pw), (sh, sw) = self._pool_size, self._stride
+
+        Z = which = None
+        for i in range(ph):
+            rows = window_slices(i, 1, sh, out_h)
+            for j in range(pw):
+                window = X[:, rows, window_slices(j, 1, sw, out_w), :]
+                if Z is None:
+                    Z = window.copy()
+                    which = xp.zeros(
+                        Z.shape, dtype=xp.int8 if ph * pw < 128 else xp.int32
+                    )
+                    continue
+                # A strict '>' keeps the first maximum of the window on ties.
+                larger = window > Z
+                which[larger] = i * pw + j
+                xp.maximum(Z, window, out=Z)
+        return Z, (which, X.shape, padding)
+
+    def predict(self, X):
+        return self._pool(X)[0]
+
+    def forward(self, X):
+        return self._pool(X)
+
+    def backward(self, X, Z, dZ, memory):
+        if memory is None:
+            memory = self._pool(X)[1]
+        which, padded_shape, (top, _, left, _) = memory
+        xp = backend.array_module(dZ)
+        (ph, pw), (sh, sw) = self._pool_size, self._stride
+        out_h, out_w = dZ.shape[1:3]
+
+        dXp = xp.zeros(padded_shape, dtype=dZ.dtype)
+        for i in range(ph):
+            rows = window_slices(i, 1, sh, out_h)
+            for j in range(pw):
+                columns = window_slices(j, 1, sw, out_w)
+                dXp[:, rows, columns, :] += dZ * (which == i * pw + j)
+        return dXp[:, top : top + X.shape[1], left : left + X.shape[2], :], {}
+
+
+def maxPooling2dLayer(*args, **kwargs):
+    """Create a :class:`MaxPooling2DLayer`: ``maxPooling2dLayer(2, 'Stride', 2)``.
+
+    Name-value options: ``'Stride'``, ``'Padding'``, ``'Name'``.
+    """
+    options = parse_arguments(
+        "maxPooling2dLayer", args, kwargs, ("PoolSize",), ("Stride", "Padding", "Name")
+    )
+    if "PoolSize" not in options:
+        raise TypeError(
+            "maxPooling2dLayer needs a PoolSize, e.g. maxPooling2dLayer(2)."
+        )
+    return MaxPooling2DLayer(**options)
