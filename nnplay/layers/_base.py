@@ -103,6 +103,8 @@ def parse_arguments(function, args, kwargs, positional=(), options=()):
         isinstance(args[index], str) and _normalized(args[index]) in known
     ):
         if index >= len(positional):
+            if isinstance(args[index], str):
+                break  # an option name, misspelled: store() says which
             raise TypeError(
                 f"{function} takes at most {len(positional)} positional "
                 f"argument(s) before its name-value pairs; got {args[index]!r} "

@@ -11,20 +11,11 @@ from ._base import (
     describe_layer,
     parse_arguments,
 )
+from ._channels import channel_rows, channel_sums, tile_channels
 from ._format import format_size
 from ._init import initial_values
 
 INITIALIZERS = ("zeros", "ones", "narrow-normal")
-
-
-def column_sums(A):
-    """Return the sums of the columns of a 2-D array, as a matrix product.
-
-    A product with a vector of ones runs in BLAS and is faster than
-    ``A.sum(axis=0)`` for the tall, narrow activations of a convolution.
-    """
-    xp = backend.array_module(A)
-    return xp.ones(A.shape[0], dtype=A.dtype) @ A
 
 
 class BatchNormalizationLayer(Layer):
@@ -241,16 +232,15 @@ class BatchNormalizationLayer(Layer):
         # One multiply and one add per element: z = x * a + b.
         a = scale / xp.sqrt(variance + X.dtype.type(self._epsilon))
         b = offset - mean * a
-        Z = X * a.reshape(-1)
-        Z += b.reshape(-1)
-        return Z
+        rows, repeats = channel_rows(X)
+        Z = rows * tile_channels(a, repeats)
+        Z += tile_channels(b, repeats)
+        return Z.reshape(X.shape)
 
     def forward(self, X):
         self._check(X)
         xp = backend.array_module(X)
-        channels = X.shape[-1]
-        X2 = X.reshape(-1, channels)
-        count = X2.shape[0]
+        count = X.size // X.shape[-1]
         if count < 2:
             raise ValueError(
                 f"{describe_layer(self)} in training needs more than one value per "
@@ -258,33 +248,37 @@ class BatchNormalizationLayer(Layer):
                 f"{X.shape[0]} input(s) of size {format_size(X.shape[1:])}."
             )
         offset, scale = self._parameters(X, "Offset", "Scale")
+        rows, repeats = channel_rows(X)
 
-        mean = column_sums(X2) / count
-        centered = X2 - mean
-        variance = column_sums(centered * centered) / count
+        mean = channel_sums(X) / count
+        centered = rows - tile_channels(mean, repeats)
+        variance = channel_sums((centered * centered).reshape(X.shape)) / count
         inv_std = 1 / xp.sqrt(variance + X.dtype.type(self._epsilon))
 
-        normalized = centered
-        normalized *= inv_std
-        Z = normalized * scale.reshape(-1)
-        Z += offset.reshape(-1)
-        return Z.reshape(X.shape), (normalized, inv_std, mean, variance, count)
+        # z = gamma * (x - mu) / sigma + beta, keeping x - mu for backward.
+        Z = centered * tile_channels(scale.reshape(-1) * inv_std, repeats)
+        Z += tile_channels(offset, repeats)
+        memory = (centered.reshape(X.shape), inv_std, mean, variance, count)
+        return Z.reshape(X.shape), memory
 
     def backward(self, X, Z, dZ, memory):
         if memory is None:
             memory = self.forward(X)[1]
-        normalized, inv_std, _, _, count = memory
+        centered, inv_std, _, _, count = memory
         scale = self._parameters(X, "Scale").reshape(-1)
-        dZ2 = dZ.reshape(normalized.shape)
+        rows, repeats = channel_rows(dZ)
+        centered_rows = channel_rows(centered)[0]
 
-        d_offset = column_sums(dZ2)
-        d_scale = column_sums(dZ2 * normalized)
+        d_offset = channel_sums(dZ)
+        d_scale = channel_sums(dZ * centered) * inv_std
 
-        # dX = gamma / sigma * (dZ - mean(dZ) - xhat * mean(dZ * xhat))
-        dX = normalized * (d_scale / count)
-        dX += d_offset / count
-        dX -= dZ2
-        dX *= -(scale * inv_std)
+        # With xhat = (x - mu) / sigma:
+        # dX = gamma / sigma * (dZ - mean(dZ) - xhat * mean(dZ * xhat)),
+        # gathered into one coefficient each for dZ, x - mu and a constant.
+        gain = scale * inv_std
+        dX = rows * tile_channels(gain, repeats)
+        dX -= centered_rows * tile_channels(gain * inv_std * d_scale / count, repeats)
+        dX -= tile_channels(gain * d_offset / count, repeats)
         grads = {
             "Offset": d_offset.reshape(1, 1, -1),
             "Scale": d_scale.reshape(1, 1, -1),

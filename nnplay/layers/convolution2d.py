@@ -26,37 +26,44 @@ def window_slices(offset, dilation, stride, count):
 
 
 def unroll_patches(Xp, filter_size, stride, dilation, output_size, out=None):
-    """Return the patches of padded ``Xp`` as an ``(N, Ho, Wo, kh, kw, C)`` array.
+    """Return the patches of padded ``Xp`` as an ``(M, K + 1)`` matrix, and its buffer.
 
-    Row ``(n, i, j)`` of the result, flattened, is the receptive field of
-    output pixel ``(i, j)`` of image ``n``, so a convolution becomes one
-    matrix product with the ``(kh * kw * C, F)`` weights. The copy loops over
-    the ``kh * kw`` filter offsets, never over pixels.
+    Row ``m = (n, i, j)`` holds the receptive field of output pixel ``(i, j)``
+    of image ``n``, flattened in ``(u, v, c)`` order (``K = kh * kw * C``
+    values), followed by a 1 that multiplies the bias. A convolution is then
+    one matrix product with the ``(K + 1, F)`` weights-and-bias matrix, and
+    the same product, transposed, gives the gradients of both.
+
+    With one input channel the buffer is laid out ``(K + 1, M)`` and the
+    matrix returned is its transpose (BLAS takes it as it is), so that each
+    filter offset is one contiguous copy. Otherwise it is ``(M, K + 1)``. The
+    copies loop over the ``kh * kw`` filter offsets, never over pixels.
+    ``out`` is a buffer from an earlier call, reused when it fits.
     """
     xp = backend.array_module(Xp)
     batch, channels = Xp.shape[0], Xp.shape[3]
     (kh, kw), (sh, sw), (dh, dw), (ho, wo) = filter_size, stride, dilation, output_size
-    shape = (batch, ho, wo, kh, kw, channels)
+    count = kh * kw * channels
+    rows = batch * ho * wo
+    one_channel = channels == 1
+    shape = (count + 1, batch, ho, wo) if one_channel else (batch, ho, wo, count + 1)
     if out is None or out.shape != shape or out.dtype != Xp.dtype:
         out = xp.empty(shape, dtype=Xp.dtype)
-    for i in range(kh):
-        rows = window_slices(i, dh, sh, ho)
-        for j in range(kw):
-            out[:, :, :, i, j, :] = Xp[:, rows, window_slices(j, dw, sw, wo), :]
-    return out
 
-
-def roll_patches(dpatches, padded_shape, filter_size, stride, dilation):
-    """Sum patch gradients back onto the padded input: the adjoint of unrolling."""
-    xp = backend.array_module(dpatches)
-    (kh, kw), (sh, sw), (dh, dw) = filter_size, stride, dilation
-    ho, wo = dpatches.shape[1:3]
-    dXp = xp.zeros(padded_shape, dtype=dpatches.dtype)
     for i in range(kh):
-        rows = window_slices(i, dh, sh, ho)
+        window_rows = window_slices(i, dh, sh, ho)
         for j in range(kw):
-            dXp[:, rows, window_slices(j, dw, sw, wo), :] += dpatches[:, :, :, i, j, :]
-    return dXp
+            window = Xp[:, window_rows, window_slices(j, dw, sw, wo), :]
+            offset = (i * kw + j) * channels
+            if one_channel:
+                out[offset] = window[..., 0]
+            else:
+                out[..., offset : offset + channels] = window
+    if one_channel:
+        out[count] = 1
+        return out.reshape(count + 1, rows).T, out
+    out[..., count] = 1
+    return out.reshape(rows, count + 1), out
 
 
 class Convolution2DLayer(Layer):
@@ -159,7 +166,7 @@ class Convolution2DLayer(Layer):
         self._Weights = self._Bias = None
         self.Weights = Weights
         self.Bias = Bias
-        self._patches = None
+        self._buffer = None
 
     # -- properties -------------------------------------------------------------------
 
@@ -371,20 +378,25 @@ class Convolution2DLayer(Layer):
                 f"Layer '{self.Name}' has no Weights or Bias yet: assemble it into "
                 f"a network, or set them."
             )
+        xp = backend.array_module(X)
         padding, output_size = self._geometry(X)
         Xp = self._pad(X, padding)
-        patches = unroll_patches(
+        patches, buffer = unroll_patches(
             Xp,
             self._filter_size,
             self._stride,
             self._dilation,
             output_size,
-            out=self._patches if reuse else None,
+            out=self._buffer if reuse else None,
         )
+        if reuse:
+            self._buffer = buffer
+
         weights, bias = self._parameters(X, "Weights", "Bias")
-        rows = patches.shape[0] * output_size[0] * output_size[1]
-        Z = patches.reshape(rows, -1) @ weights.reshape(-1, self._num_filters)
-        Z += bias.reshape(1, -1)
+        weights_and_bias = xp.concatenate(
+            [weights.reshape(-1, self._num_filters), bias.reshape(1, -1)]
+        )
+        Z = patches @ weights_and_bias
         Z = Z.reshape(X.shape[0], *output_size, self._num_filters)
         return Z, (patches, Xp.shape, padding)
 
@@ -393,9 +405,7 @@ class Convolution2DLayer(Layer):
 
     def forward(self, X):
         # The patch buffer is reused from one training step to the next.
-        Z, memory = self._convolve(X, reuse=True)
-        self._patches = memory[0]
-        return Z, memory
+        return self._convolve(X, reuse=True)
 
     def backward(self, X, Z, dZ, memory, input_gradient=True):
         """Return ``(dX, {'Weights': dW, 'Bias': dB})``.
@@ -406,23 +416,33 @@ class Convolution2DLayer(Layer):
         if memory is None:
             memory = self._convolve(X, reuse=False)[1]
         patches, padded_shape, (top, _, left, _) = memory
+        xp = backend.array_module(dZ)
         weights = self._parameters(X, "Weights")
         dZ2 = dZ.reshape(-1, self._num_filters)
-        patches2 = patches.reshape(dZ2.shape[0], -1)
 
+        # The last row of the product is the bias gradient: the patches end
+        # in a column of ones.
+        d_weights_and_bias = patches.T @ dZ2
         grads = {
-            "Weights": (patches2.T @ dZ2).reshape(weights.shape),
-            "Bias": dZ2.sum(axis=0).reshape(1, 1, -1),
+            "Weights": d_weights_and_bias[:-1].reshape(weights.shape),
+            "Bias": d_weights_and_bias[-1].reshape(1, 1, -1),
         }
         if not input_gradient:
             return None, grads
 
-        dpatches = (dZ2 @ weights.reshape(-1, self._num_filters).T).reshape(
-            patches.shape
-        )
-        dXp = roll_patches(
-            dpatches, padded_shape, self._filter_size, self._stride, self._dilation
-        )
+        # Each filter offset sends dZ back through its C x F slice of the
+        # weights, onto the input pixels that offset saw.
+        (kh, kw), (sh, sw), (dh, dw) = self._filter_size, self._stride, self._dilation
+        batch, out_h, out_w, _ = dZ.shape
+        channels = weights.shape[2]
+        dXp = xp.zeros(padded_shape, dtype=dZ.dtype)
+        for i in range(kh):
+            rows = window_slices(i, dh, sh, out_h)
+            for j in range(kw):
+                contribution = dZ2 @ weights[i, j].T
+                dXp[:, rows, window_slices(j, dw, sw, out_w), :] += contribution.reshape(
+                    batch, out_h, out_w, channels
+                )
         dX = dXp[:, top : top + X.shape[1], left : left + X.shape[2], :]
         return dX, grads
 

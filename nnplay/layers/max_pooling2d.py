@@ -127,7 +127,7 @@ class MaxPooling2DLayer(Layer):
         self._resolved_padding = self._geometry(input_size)[0]
 
     def _pool(self, X):
-        """Return the pooled output and the window offset of each maximum."""
+        """Return the pooled output and what backward needs to route gradients."""
         xp = backend.array_module(X)
         if X.dtype.kind != "f":
             X = X.astype(backend.DEFAULT_DTYPE)
@@ -141,22 +141,12 @@ class MaxPooling2DLayer(Layer):
             )
         (ph, pw), (sh, sw) = self._pool_size, self._stride
 
-        Z = which = None
-        for i in range(ph):
-            rows = window_slices(i, 1, sh, out_h)
-            for j in range(pw):
-                window = X[:, rows, window_slices(j, 1, sw, out_w), :]
-                if Z is None:
-                    Z = window.copy()
-                    which = xp.zeros(
-                        Z.shape, dtype=xp.int8 if ph * pw < 128 else xp.int32
-                    )
-                    continue
-                # A strict '>' keeps the first maximum of the window on ties.
-                larger = window > Z
-                which[larger] = i * pw + j
-                xp.maximum(Z, window, out=Z)
-        return Z, (which, X.shape, padding)
+        # First the maximum over each window's columns, row by row, then over
+        # those row maxima. Each keeps the first maximum on ties, so the
+        # winner is the first maximum of the window in row-major order.
+        across, column_choice = running_max(X, 2, pw, sw, out_w)
+        Z, row_choice = running_max(across, 1, ph, sh, out_h)
+        return Z, (column_choice, row_choice, X.shape, padding)
 
     def predict(self, X):
         return self._pool(X)[0]
@@ -167,18 +157,56 @@ class MaxPooling2DLayer(Layer):
     def backward(self, X, Z, dZ, memory):
         if memory is None:
             memory = self._pool(X)[1]
-        which, padded_shape, (top, _, left, _) = memory
+        column_choice, row_choice, padded_shape, (top, _, left, _) = memory
         xp = backend.array_module(dZ)
         (ph, pw), (sh, sw) = self._pool_size, self._stride
-        out_h, out_w = dZ.shape[1:3]
 
+        d_across = xp.zeros(column_choice.shape, dtype=dZ.dtype)
+        route_back(dZ, row_choice, d_across, 1, ph, sh)
         dXp = xp.zeros(padded_shape, dtype=dZ.dtype)
-        for i in range(ph):
-            rows = window_slices(i, 1, sh, out_h)
-            for j in range(pw):
-                columns = window_slices(j, 1, sw, out_w)
-                dXp[:, rows, columns, :] += dZ * (which == i * pw + j)
+        route_back(d_across, column_choice, dXp, 2, pw, sw)
         return dXp[:, top : top + X.shape[1], left : left + X.shape[2], :], {}
+
+
+def _along(axis, offset, step, count):
+    """An index that takes every ``step``-th position from ``offset``, along ``axis``."""
+    index = [slice(None)] * 4
+    index[axis] = window_slices(offset, 1, step, count)
+    return tuple(index)
+
+
+def running_max(X, axis, size, step, count):
+    """Return the maximum of ``size`` strided slices of ``X`` along ``axis``.
+
+    Also returns, as an array of ``X``'s dtype, which slice (0 .. size-1)
+    held the first maximum: a later slice wins only when strictly larger.
+    """
+    xp = backend.array_module(X)
+    best = X[_along(axis, 0, step, count)].copy()
+    choice = xp.zeros(best.shape, dtype=X.dtype)
+    for offset in range(1, size):
+        candidate = X[_along(axis, offset, step, count)]
+        larger = candidate > best
+        if size == 2:
+            choice = larger.astype(X.dtype)
+        else:
+            xp.putmask(choice, larger, offset)
+        xp.maximum(best, candidate, out=best)
+    return best, choice
+
+
+def route_back(d_output, choice, d_input, axis, size, step):
+    """Add each output gradient to the input slice that ``running_max`` chose."""
+    count = d_output.shape[axis]
+    if size == 2:
+        # choice is 0 or 1: one product serves both slices.
+        second = d_output * choice
+        d_input[_along(axis, 1, step, count)] += second
+        d_input[_along(axis, 0, step, count)] += d_output - second
+        return
+    for offset in range(size):
+        mask = (choice == offset).astype(d_output.dtype)
+        d_input[_along(axis, offset, step, count)] += d_output * mask
 
 
 def maxPooling2dLayer(*args, **kwargs):
