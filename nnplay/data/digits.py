@@ -24,8 +24,6 @@ def _load_bundle():
         with numpy.load(handle, allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
 
-    # Lock the arrays that own the memory first: a view of a read-only array
-    # cannot be made writable again.
     for array in arrays.values():
         array.flags.writeable = False
     for name in ("train_images", "validation_images"):
@@ -43,8 +41,8 @@ def load_digits(split="train"):
     :data:`nnplay.data.CREDIT` for the licence.
 
     The file is read once and kept. The arrays returned are that kept copy,
-    made **read-only** so that no caller can change what the next caller
-    gets; call ``.copy()`` for an array you may write to.
+    made **read-only** so that no caller changes by mistake what the next
+    caller gets; call ``.copy()`` for an array you may write to.
 
     Parameters
     ----------

@@ -130,9 +130,11 @@ def load_mnist_npz(path, split="all", sha256=None):
 
     Examples
     --------
-    >>> from nnplay.data import load_mnist_npz  # doctest: +SKIP
-    >>> images, labels = load_mnist_npz("mnist-train.npz", split="train")
-    >>> images.shape
+    >>> from nnplay.data import load_mnist_npz
+    >>> images, labels = load_mnist_npz(
+    ...     "mnist-train.npz", split="train"
+    ... )  # doctest: +SKIP
+    >>> images.shape  # doctest: +SKIP
     (50000, 28, 28, 1)
     """
     if split not in SPLITS:
