@@ -12,7 +12,7 @@ Examples
 0.1
 """
 
-from . import examples
+from . import data, examples
 from .backend import get_backend, set_backend, to_numpy
 from .layers import (
     BatchNormalizationLayer,
@@ -73,6 +73,7 @@ __all__ = [
     "batchNormalizationLayer",
     "classificationLayer",
     "classify",
+    "data",
     "clippedReluLayer",
     "convolution2dLayer",
     "eluLayer",
