@@ -36,8 +36,15 @@ TOLERANCE = {
 }
 
 
-def assert_close(actual, expected, dtype=numpy.float64, scale=1.0):
-    """Assert two arrays (any backend) agree to the tolerance of ``dtype``."""
+def assert_close(actual, expected, dtype=None, scale=1.0):
+    """Assert two arrays (any backend) agree to the tolerance of ``dtype``.
+
+    ``dtype`` defaults to the dtype of ``actual`` (float64 for non-floats).
+    """
+    if dtype is None:
+        dtype = getattr(actual, "dtype", numpy.float64)
+        if numpy.dtype(dtype).kind != "f":
+            dtype = numpy.float64
     tolerance = TOLERANCE[numpy.dtype(dtype)] * scale
     numpy.testing.assert_allclose(
         backend.to_numpy(actual),
