@@ -16,7 +16,9 @@ def numerical_gradient(loss, array, step=1e-6, entries=None, rng=None):
     gradient = numpy.full(flat.size, numpy.nan)
     indices = numpy.arange(flat.size)
     if entries is not None and entries < flat.size:
-        indices = (rng or numpy.random.default_rng(0)).choice(flat.size, entries, replace=False)
+        indices = (rng or numpy.random.default_rng(0)).choice(
+            flat.size, entries, replace=False
+        )
     for index in indices:
         original = flat[index].item()
         flat[index] = original + step

@@ -51,7 +51,9 @@ def float64_layer(layer, input_size, rng):
 )
 @pytest.mark.parametrize("channels", [1, 3])
 def test_convolution(rng, options, channels):
-    layer = float64_layer(nnplay.convolution2dLayer(3, 2, **options), (6, 5, channels), rng)
+    layer = float64_layer(
+        nnplay.convolution2dLayer(3, 2, **options), (6, 5, channels), rng
+    )
 
     check_layer(layer, rng.normal(size=(2, 6, 5, channels)), rng)
 
@@ -72,7 +74,11 @@ def test_convolution_without_input_gradient_gives_the_same_parameter_gradients(r
 
 @pytest.mark.parametrize("shape", [(4, 3, 3, 2), (6, 5)])
 def test_batch_normalization_training(rng, shape):
-    layer = float64_layer(nnplay.batchNormalizationLayer(), shape[1:] if len(shape) == 4 else (1, 1, 5), rng)
+    layer = float64_layer(
+        nnplay.batchNormalizationLayer(),
+        shape[1:] if len(shape) == 4 else (1, 1, 5),
+        rng,
+    )
 
     check_layer(layer, rng.normal(loc=2.0, size=shape), rng)
 
@@ -84,7 +90,9 @@ def test_batch_normalization_inference(rng):
     R = rng.normal(size=X.shape)
 
     # In inference batch norm is affine per channel: z = a x + b.
-    a = nnplay.to_numpy(layer.Scale) / numpy.sqrt(nnplay.to_numpy(layer.TrainedVariance) + layer.Epsilon)
+    a = nnplay.to_numpy(layer.Scale) / numpy.sqrt(
+        nnplay.to_numpy(layer.TrainedVariance) + layer.Epsilon
+    )
     numeric = numerical_gradient(lambda: numpy.sum(layer.predict(X) * R), X)
     assert_gradient(R * a, numeric)
 
@@ -110,7 +118,8 @@ def test_activations(rng, layer):
 
 
 @pytest.mark.parametrize(
-    "options", [{"Stride": 2}, {"Stride": 1}, {"Stride": 2, "Padding": 1}, {"Padding": "same"}]
+    "options",
+    [{"Stride": 2}, {"Stride": 1}, {"Stride": 2, "Padding": 1}, {"Padding": "same"}],
 )
 @pytest.mark.parametrize("pool_size", [2, 3])
 def test_max_pooling(rng, options, pool_size):
@@ -134,7 +143,9 @@ def test_image_input(rng, normalization):
     layer.compute_statistics(images)
     for name in ("Mean", "StandardDeviation", "Min", "Max"):
         if getattr(layer, name) is not None:
-            setattr(layer, name, nnplay.to_numpy(getattr(layer, name)).astype(numpy.float64))
+            setattr(
+                layer, name, nnplay.to_numpy(getattr(layer, name)).astype(numpy.float64)
+            )
 
     check_layer(layer, rng.normal(size=(2, 3, 3, 2)), rng, training=False)
 
@@ -226,6 +237,11 @@ def test_gradient_reaching_each_layer(rng):
     for position in (3, 5, 8, 9):
         name = net.Layers[position].Name
         direction = rng.normal(size=grads.outputs[name].shape)
-        numeric = (loss_with(position, 1e-6 * direction) - loss_with(position, -1e-6 * direction)) / 2e-6
+        numeric = (
+            loss_with(position, 1e-6 * direction)
+            - loss_with(position, -1e-6 * direction)
+        ) / 2e-6
 
-        assert numpy.isclose(numpy.sum(grads.outputs[name] * direction), numeric, rtol=1e-5)
+        assert numpy.isclose(
+            numpy.sum(grads.outputs[name] * direction), numeric, rtol=1e-5
+        )

@@ -11,7 +11,9 @@ import nnplay
 
 
 def test_convolution_hand_computed(xp):
-    conv = nnplay.convolution2dLayer(2, 1, "Weights", numpy.ones((2, 2, 1, 1)), "Bias", 1.0)
+    conv = nnplay.convolution2dLayer(
+        2, 1, "Weights", numpy.ones((2, 2, 1, 1)), "Bias", 1.0
+    )
     X = xp.arange(9.0).reshape(1, 3, 3, 1)
 
     Z = conv.predict(X)
@@ -40,7 +42,16 @@ def test_convolution_stride_padding_and_channels(xp):
 
 def test_convolution_dilation_and_same_padding(xp):
     conv = nnplay.convolution2dLayer(
-        2, 1, "DilationFactor", 2, "Padding", "same", "Weights", numpy.ones((2, 2)), "Bias", 0
+        2,
+        1,
+        "DilationFactor",
+        2,
+        "Padding",
+        "same",
+        "Weights",
+        numpy.ones((2, 2)),
+        "Bias",
+        0,
     )
     X = xp.arange(16.0).reshape(1, 4, 4, 1)
 
@@ -82,7 +93,16 @@ def test_batch_normalization_epsilon_once_inside_the_root(xp):
 
 def test_batch_normalization_statistics_update_only_when_asked(xp):
     bn = nnplay.batchNormalizationLayer(
-        "Offset", 0, "Scale", 1, "TrainedMean", 0, "TrainedVariance", 1, "MeanDecay", 0.5
+        "Offset",
+        0,
+        "Scale",
+        1,
+        "TrainedMean",
+        0,
+        "TrainedVariance",
+        1,
+        "MeanDecay",
+        0.5,
     )
     X = xp.asarray([2.0, 4.0]).reshape(2, 1, 1, 1)
 
@@ -100,7 +120,9 @@ def test_batch_normalization_refuses_one_value_per_channel(xp):
     bn = nnplay.batchNormalizationLayer("Name", "bn")
     bn.initialize((1, 1, 3), numpy.random.default_rng(0))
 
-    with pytest.raises(ValueError, match="Layer 'bn' in training needs more than one value"):
+    with pytest.raises(
+        ValueError, match="Layer 'bn' in training needs more than one value"
+    ):
         bn.forward(xp.ones((1, 1, 1, 3)))
 
 
@@ -126,7 +148,9 @@ def test_max_pooling_hand_computed(xp):
         ([[0.0, 5.0], [1.0, 5.0]], (0, 1)),
     ],
 )
-def test_max_pooling_ties_go_to_the_first_maximum_in_row_major_order(xp, window, winner):
+def test_max_pooling_ties_go_to_the_first_maximum_in_row_major_order(
+    xp, window, winner
+):
     pool = nnplay.maxPooling2dLayer(2)
     X = xp.asarray(numpy.array(window).reshape(1, 2, 2, 1))
 
@@ -150,7 +174,9 @@ def test_max_pooling_overlapping_windows_and_padding(xp):
 
 
 def test_fully_connected_hand_computed(xp):
-    fc = nnplay.fullyConnectedLayer(2, "Weights", [[1.0, 2.0], [3.0, 4.0]], "Bias", [0.5, -1])
+    fc = nnplay.fullyConnectedLayer(
+        2, "Weights", [[1.0, 2.0], [3.0, 4.0]], "Bias", [0.5, -1]
+    )
     X = xp.asarray([[1.0, 1.0], [2.0, 0.0]])
 
     Z = fc.predict(X)
@@ -173,7 +199,9 @@ def test_softmax_hand_computed_and_stable(xp):
 def test_softmax_three_way_extreme_logits_without_warning(xp):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        Z = nnplay.softmaxLayer().predict(xp.asarray([[800.0, 1.0, 1.0]], dtype=numpy.float32))
+        Z = nnplay.softmaxLayer().predict(
+            xp.asarray([[800.0, 1.0, 1.0]], dtype=numpy.float32)
+        )
 
     assert_close(Z, [[1.0, 0.0, 0.0]], dtype=numpy.float32)
 
@@ -206,7 +234,9 @@ def test_cross_entropy_of_a_zero_probability_is_finite(xp, dtype):
 
 
 def test_image_input_normalizations(xp):
-    images = xp.asarray(numpy.array([[0, 2], [4, 6]], dtype=numpy.uint8).reshape(1, 2, 2, 1))
+    images = xp.asarray(
+        numpy.array([[0, 2], [4, 6]], dtype=numpy.uint8).reshape(1, 2, 2, 1)
+    )
     zerocenter = nnplay.imageInputLayer([2, 2], "Mean", 3.0)
     zscore = nnplay.imageInputLayer(
         [2, 2], "Normalization", "zscore", "Mean", 3.0, "StandardDeviation", 2.0
@@ -249,7 +279,10 @@ def test_image_input_accepts_one_image_and_batches(xp):
 def test_image_input_wrong_size_names_layer_and_sizes(xp):
     layer = nnplay.imageInputLayer([28, 28, 1], "Name", "digits")
 
-    with pytest.raises(nnplay.InputSizeError, match=r"Layer 'digits' expects input of size 28x28x1; got size 32x32x1"):
+    with pytest.raises(
+        nnplay.InputSizeError,
+        match=r"Layer 'digits' expects input of size 28x28x1; got size 32x32x1",
+    ):
         layer.predict(xp.zeros((2, 32, 32, 1)))
 
 
@@ -257,7 +290,12 @@ def test_image_input_wrong_size_names_layer_and_sizes(xp):
     "layer, values, expected, slopes",
     [
         (nnplay.reluLayer(), [-1.0, 0.0, 2.0], [0.0, 0.0, 2.0], [0.0, 1.0, 1.0]),
-        (nnplay.clippedReluLayer(1.5), [-1.0, 1.0, 2.0], [0.0, 1.0, 1.5], [0.0, 1.0, 0.0]),
+        (
+            nnplay.clippedReluLayer(1.5),
+            [-1.0, 1.0, 2.0],
+            [0.0, 1.0, 1.5],
+            [0.0, 1.0, 0.0],
+        ),
         (
             nnplay.eluLayer(2.0),
             [-1.0, 0.0, 2.0],
@@ -279,27 +317,62 @@ def test_comparison_activations(xp, layer, values, expected, slopes):
 def test_output_dtype_follows_input_through_every_layer(xp):
     net = nnplay.assembleNetwork(nnplay.examples.example_cnn())
     for dtype in (numpy.float16, numpy.float32, numpy.float64):
-        outputs = net.activations(xp.zeros((2, 28, 28, 1), dtype=dtype), list(range(11)))
+        outputs = net.activations(
+            xp.zeros((2, 28, 28, 1), dtype=dtype), list(range(11))
+        )
         assert {Z.dtype for Z in outputs} == {numpy.dtype(dtype)}
 
 
 @pytest.mark.parametrize(
     "make, message",
     [
-        (lambda: nnplay.convolution2dLayer(0, 4), "FilterSize must be a positive integer"),
-        (lambda: nnplay.convolution2dLayer(3, 2.5), "NumFilters must be a positive integer; got 2.5"),
-        (lambda: nnplay.convolution2dLayer(3, 4, "Padding", "valid"), "Padding must be 'same'"),
-        (lambda: nnplay.convolution2dLayer(3, 4, "Stride", [1, 2, 3]), "Stride must be"),
+        (
+            lambda: nnplay.convolution2dLayer(0, 4),
+            "FilterSize must be a positive integer",
+        ),
+        (
+            lambda: nnplay.convolution2dLayer(3, 2.5),
+            "NumFilters must be a positive integer; got 2.5",
+        ),
+        (
+            lambda: nnplay.convolution2dLayer(3, 4, "Padding", "valid"),
+            "Padding must be 'same'",
+        ),
+        (
+            lambda: nnplay.convolution2dLayer(3, 4, "Stride", [1, 2, 3]),
+            "Stride must be",
+        ),
         (lambda: nnplay.convolution2dLayer(3), "needs a FilterSize and NumFilters"),
         (lambda: nnplay.maxPooling2dLayer(2, "Padding", -1), "Padding must be"),
-        (lambda: nnplay.batchNormalizationLayer("Epsilon", 0), "Epsilon must be greater than 0"),
-        (lambda: nnplay.batchNormalizationLayer("MeanDecay", 2), "MeanDecay must be between 0 and 1"),
-        (lambda: nnplay.fullyConnectedLayer(-3), "OutputSize must be a positive integer; got -3"),
+        (
+            lambda: nnplay.batchNormalizationLayer("Epsilon", 0),
+            "Epsilon must be greater than 0",
+        ),
+        (
+            lambda: nnplay.batchNormalizationLayer("MeanDecay", 2),
+            "MeanDecay must be between 0 and 1",
+        ),
+        (
+            lambda: nnplay.fullyConnectedLayer(-3),
+            "OutputSize must be a positive integer; got -3",
+        ),
         (lambda: nnplay.clippedReluLayer(0), "Ceiling must be greater than 0"),
-        (lambda: nnplay.eluLayer(float("inf")), "Alpha must be a finite real scalar; got inf"),
-        (lambda: nnplay.imageInputLayer([28, 28], "Normalization", "minmax"), "Normalization must be one of"),
-        (lambda: nnplay.fullyConnectedLayer(2, "Weights", numpy.ones((3, 4))), "Weights must have size 2x"),
-        (lambda: nnplay.convolution2dLayer(3, 4, "Bias", [1, 2]), "Bias must have size 1x1x4; got 2"),
+        (
+            lambda: nnplay.eluLayer(float("inf")),
+            "Alpha must be a finite real scalar; got inf",
+        ),
+        (
+            lambda: nnplay.imageInputLayer([28, 28], "Normalization", "minmax"),
+            "Normalization must be one of",
+        ),
+        (
+            lambda: nnplay.fullyConnectedLayer(2, "Weights", numpy.ones((3, 4))),
+            "Weights must have size 2x",
+        ),
+        (
+            lambda: nnplay.convolution2dLayer(3, 4, "Bias", [1, 2]),
+            "Bias must have size 1x1x4; got 2",
+        ),
     ],
 )
 def test_bad_hyperparameters_are_named(make, message):

@@ -143,7 +143,9 @@ def test_accepts_zero_dimensional_arrays(xp):
     ],
 )
 def test_bad_scale_is_refused_naming_scale_and_value(value, shown):
-    with pytest.raises(ValueError, match=rf"^Scale must be a finite real scalar; got {shown}"):
+    with pytest.raises(
+        ValueError, match=rf"^Scale must be a finite real scalar; got {shown}"
+    ):
         nnplay.leakyReluLayer(value)
 
 

@@ -12,7 +12,7 @@ from .. import backend
 
 
 def channel_rows(X):
-    """Return ``(rows, repeats)``: ``X`` as 2-D rows and how often C repeats in a row."""
+    """Return ``(rows, repeats)``: ``X`` as 2-D rows, and how often C repeats in one."""
     if X.ndim == 4:
         return X.reshape(X.shape[0] * X.shape[1], X.shape[2] * X.shape[3]), X.shape[2]
     return X.reshape(-1, X.shape[-1]), 1

@@ -114,7 +114,7 @@ class BatchNormalizationLayer(Layer):
             setattr(self, "_" + name, None)
             setattr(self, name, value)
 
-    # -- properties -------------------------------------------------------------------
+    # -- properties ------------------------------------------------------------
 
     @property
     def NumChannels(self):
@@ -184,7 +184,7 @@ class BatchNormalizationLayer(Layer):
             return "Batch normalization"
         return f"Batch normalization with {self._num_channels} channels"
 
-    # -- assembly ---------------------------------------------------------------------
+    # -- assembly --------------------------------------------------------------
 
     def output_size(self, input_size):
         channels = input_size[-1]
@@ -208,7 +208,7 @@ class BatchNormalizationLayer(Layer):
             if getattr(self, name) is None:
                 setattr(self, name, initial_values(initializer, shape, 1, 1, rng))
 
-    # -- math ---------------------------------------------------------------------------
+    # -- math ------------------------------------------------------------------
 
     def _check(self, X):
         for name in (*self.LEARNABLES, *self.STATE):
@@ -301,7 +301,7 @@ class BatchNormalizationLayer(Layer):
 
 
 def batchNormalizationLayer(*args, **kwargs):
-    """Create a :class:`BatchNormalizationLayer`: ``batchNormalizationLayer('Epsilon', 1e-5)``.
+    """Create a :class:`BatchNormalizationLayer`, MATLAB style.
 
     Name-value options: ``'Epsilon'``, ``'MeanDecay'``, ``'VarianceDecay'``,
     ``'NumChannels'``, ``'Offset'``, ``'Scale'``, ``'TrainedMean'``,

@@ -134,7 +134,7 @@ class ClassificationOutputLayer(Layer):
         return xp.maximum(Y, xp.finfo(Y.dtype).tiny)
 
     def forwardLoss(self, Y, T):
-        """Return the mean cross-entropy of probabilities ``Y`` against targets ``T``."""
+        """Return the mean cross-entropy of probabilities ``Y`` for targets ``T``."""
         xp = backend.array_module(Y)
         Y2 = Y.reshape(Y.shape[0], -1)
         T2 = T.reshape(Y2.shape).astype(Y.dtype, copy=False)

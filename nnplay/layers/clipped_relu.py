@@ -62,7 +62,7 @@ class ClippedReLULayer(Layer):
 
 
 def clippedReluLayer(*args, **kwargs):
-    """Create a :class:`ClippedReLULayer`: ``clippedReluLayer(ceiling, 'Name', name)``."""
+    """Create a :class:`ClippedReLULayer`: ``clippedReluLayer(ceiling, 'Name', n)``."""
     options = parse_arguments("clippedReluLayer", args, kwargs, ("Ceiling",), ("Name",))
     if "Ceiling" not in options:
         raise TypeError("clippedReluLayer needs a Ceiling, e.g. clippedReluLayer(10).")

@@ -20,7 +20,7 @@ from ._init import BIAS_INITIALIZERS, WEIGHTS_INITIALIZERS, initial_values
 
 
 def window_slices(offset, dilation, stride, count):
-    """The slice that picks, for every output position, the input at one filter offset."""
+    """The slice picking, for each output position, the input at one filter offset."""
     start = offset * dilation
     return slice(start, start + stride * (count - 1) + 1, stride)
 
@@ -105,7 +105,8 @@ class Convolution2DLayer(Layer):
     Examples
     --------
     >>> import numpy as np, nnplay
-    >>> conv = nnplay.convolution2dLayer(2, 1, 'Weights', np.ones((2, 2, 1, 1)), 'Bias', 0)
+    >>> weights = np.ones((2, 2, 1, 1))
+    >>> conv = nnplay.convolution2dLayer(2, 1, 'Weights', weights, 'Bias', 0)
     >>> conv.predict(np.arange(9.0).reshape(1, 3, 3, 1))[0, :, :, 0]
     array([[ 8., 12.],
            [20., 24.]])
@@ -168,7 +169,7 @@ class Convolution2DLayer(Layer):
         self.Bias = Bias
         self._buffer = None
 
-    # -- properties -------------------------------------------------------------------
+    # -- properties ------------------------------------------------------------
 
     @property
     def FilterSize(self):
@@ -297,7 +298,7 @@ class Convolution2DLayer(Layer):
             f"{format_vector(self._stride)} and padding {padding}"
         )
 
-    # -- assembly ---------------------------------------------------------------------
+    # -- assembly --------------------------------------------------------------
 
     def _effective_filter(self):
         return tuple((k - 1) * d + 1 for k, d in zip(self._filter_size, self._dilation))
@@ -340,7 +341,7 @@ class Convolution2DLayer(Layer):
                 self._bias_initializer, (1, 1, self._num_filters), 1, 1, rng
             )
 
-    # -- math ---------------------------------------------------------------------------
+    # -- math ------------------------------------------------------------------
 
     def _geometry(self, X):
         """Return the padding and output size for input ``X``, checking channels."""
@@ -373,13 +374,13 @@ class Convolution2DLayer(Layer):
         )
 
     def _convolve(self, X, reuse):
+        padding, output_size = self._geometry(X)
         if self._Weights is None or self._Bias is None:
             raise ValueError(
                 f"Layer '{self.Name}' has no Weights or Bias yet: assemble it into "
                 f"a network, or set them."
             )
         xp = backend.array_module(X)
-        padding, output_size = self._geometry(X)
         Xp = self._pad(X, padding)
         patches, buffer = unroll_patches(
             Xp,
@@ -440,15 +441,17 @@ class Convolution2DLayer(Layer):
             rows = window_slices(i, dh, sh, out_h)
             for j in range(kw):
                 contribution = dZ2 @ weights[i, j].T
-                dXp[:, rows, window_slices(j, dw, sw, out_w), :] += contribution.reshape(
-                    batch, out_h, out_w, channels
+                dXp[:, rows, window_slices(j, dw, sw, out_w), :] += (
+                    contribution.reshape(batch, out_h, out_w, channels)
                 )
         dX = dXp[:, top : top + X.shape[1], left : left + X.shape[2], :]
         return dX, grads
 
 
 def convolution2dLayer(*args, **kwargs):
-    """Create a :class:`Convolution2DLayer`: ``convolution2dLayer(filterSize, numFilters, ...)``.
+    """Create a :class:`Convolution2DLayer`, MATLAB style.
+
+    ``convolution2dLayer(filterSize, numFilters, ...)``.
 
     Name-value options: ``'Stride'``, ``'DilationFactor'``, ``'Padding'``,
     ``'PaddingValue'``, ``'NumChannels'``, ``'Weights'``, ``'Bias'``,

@@ -69,5 +69,5 @@ class ELULayer(Layer):
 
 
 def eluLayer(*args, **kwargs):
-    """Create an :class:`ELULayer`: ``eluLayer()``, ``eluLayer(alpha, 'Name', name)``."""
+    """Create an :class:`ELULayer`: ``eluLayer()``, ``eluLayer(alpha, 'Name', n)``."""
     return ELULayer(**parse_arguments("eluLayer", args, kwargs, ("Alpha",), ("Name",)))

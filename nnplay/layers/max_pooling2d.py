@@ -114,7 +114,8 @@ class MaxPooling2DLayer(Layer):
         if out_h < 1 or out_w < 1:
             raise InputSizeError(
                 self,
-                f"at least the padded size of one {format_size(self._pool_size)} window",
+                "at least the padded size of one "
+                f"{format_size(self._pool_size)} window",
                 f"size {format_size(input_size)} with padding {format_vector(padding)}",
             )
         return padding, (out_h, out_w)
@@ -169,7 +170,7 @@ class MaxPooling2DLayer(Layer):
 
 
 def _along(axis, offset, step, count):
-    """An index that takes every ``step``-th position from ``offset``, along ``axis``."""
+    """An index taking every ``step``-th position from ``offset`` along ``axis``."""
     index = [slice(None)] * 4
     index[axis] = window_slices(offset, 1, step, count)
     return tuple(index)

@@ -62,5 +62,5 @@ class SoftmaxLayer(Layer):
 
 
 def softmaxLayer(*args, **kwargs):
-    """Create a :class:`SoftmaxLayer`: ``softmaxLayer()`` or ``softmaxLayer('Name', name)``."""
+    """Create a :class:`SoftmaxLayer`: ``softmaxLayer('Name', name)``."""
     return SoftmaxLayer(**parse_arguments("softmaxLayer", args, kwargs, (), ("Name",)))

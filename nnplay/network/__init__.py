@@ -6,17 +6,26 @@ from .series_network import Gradients, SeriesNetwork, assembleNetwork
 
 
 def predict(net, X, MiniBatchSize=128):
-    """Return the class probabilities of ``net`` for images ``X``; see :meth:`SeriesNetwork.predict`."""
+    """Return the class probabilities of ``net`` for images ``X``.
+
+    See :meth:`SeriesNetwork.predict`.
+    """
     return net.predict(X, MiniBatchSize=MiniBatchSize)
 
 
 def classify(net, X, MiniBatchSize=128):
-    """Return ``(labels, scores)`` of ``net`` for images ``X``; see :meth:`SeriesNetwork.classify`."""
+    """Return ``(labels, scores)`` of ``net`` for images ``X``.
+
+    See :meth:`SeriesNetwork.classify`.
+    """
     return net.classify(X, MiniBatchSize=MiniBatchSize)
 
 
 def activations(net, X, layer, MiniBatchSize=128):
-    """Return the output of ``layer`` for images ``X``; see :meth:`SeriesNetwork.activations`."""
+    """Return the output of ``layer`` for images ``X``.
+
+    See :meth:`SeriesNetwork.activations`.
+    """
     return net.activations(X, layer, MiniBatchSize=MiniBatchSize)
 
 

@@ -226,7 +226,8 @@ def analyzeNetwork(layers):
             )
         if layer.IS_OUTPUT and index != len(layers):
             problems.append(
-                f"Layer {index} ('{name}') is an output layer; it must be the last layer."
+                f"Layer {index} ('{name}') is an output layer; it must be the last "
+                "layer."
             )
         if isinstance(layer, ClassificationOutputLayer) and (
             index == 1 or not isinstance(layers[index - 2], SoftmaxLayer)

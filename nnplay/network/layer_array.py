@@ -43,7 +43,7 @@ class LayerArray:
             )
         return layer
 
-    # -- sequence ---------------------------------------------------------------------
+    # -- sequence --------------------------------------------------------------
 
     def __len__(self):
         return len(self._layers)
@@ -69,7 +69,8 @@ class LayerArray:
         if isinstance(key, int) and not isinstance(key, bool):
             if not -len(self) <= key < len(self):
                 raise IndexError(
-                    f"layer index {key} is out of range for an array of {len(self)} layers."
+                    f"layer index {key} is out of range for an array of "
+                    f"{len(self)} layers."
                 )
             return key % len(self)
         raise TypeError(f"layers are found by position, name or layer; got {key!r}.")
@@ -140,7 +141,7 @@ class LayerArray:
         """The layers' names, in order."""
         return [layer.Name for layer in self._layers]
 
-    # -- display ------------------------------------------------------------------------
+    # -- display ---------------------------------------------------------------
 
     def _rows(self):
         return [

@@ -9,7 +9,6 @@ from .. import backend
 from ..layers import (
     ClassificationOutputLayer,
     Convolution2DLayer,
-    ImageInputLayer,
     InputSizeError,
     SoftmaxLayer,
 )
@@ -77,7 +76,7 @@ class SeriesNetwork:
         self._layers = list(layers)
         self._sizes = list(sizes)
 
-    # -- properties ---------------------------------------------------------------------
+    # -- properties ------------------------------------------------------------
 
     @property
     def Layers(self):
@@ -103,7 +102,7 @@ class SeriesNetwork:
         return output.Classes
 
     def activation_size(self, layer):
-        """Return the ``(H, W, C)`` output size of a layer (name or 0-based position)."""
+        """Return the ``(H, W, C)`` output size of a layer (name or position)."""
         return self._sizes[self._position(layer)]
 
     def _position(self, key):
@@ -120,7 +119,7 @@ class SeriesNetwork:
     def _repr_html_(self):
         return "<p><b>SeriesNetwork</b></p>" + self.Layers._repr_html_()
 
-    # -- inference ----------------------------------------------------------------------
+    # -- inference -------------------------------------------------------------
 
     def _run(self, X, stop):
         """Return the outputs of layers ``0 .. stop`` in inference mode, as a list."""
@@ -145,12 +144,17 @@ class SeriesNetwork:
         last = len(self._layers) - (2 if self._layers[-1].IS_OUTPUT else 1)
         return self._batched(X, MiniBatchSize, lambda chunk: self._run(chunk, last)[-1])
 
+    def _as_batch(self, X):
+        """Return ``X`` as a batch the input layer accepts, or raise naming it."""
+        try:
+            return self._layers[0]._as_batch(X)
+        except InputSizeError as error:
+            raise InputSizeError(
+                error.layer, error.expected, error.received, index=1
+            ) from None
+
     def _batched(self, X, size, compute):
-        X = (
-            self._layers[0]._as_batch(X)
-            if isinstance(self._layers[0], ImageInputLayer)
-            else X
-        )
+        X = self._as_batch(X)
         if X.shape[0] <= size:
             return compute(X)
         xp = backend.xp()
@@ -160,7 +164,7 @@ class SeriesNetwork:
         return xp.concatenate(parts, axis=0)
 
     def classify(self, X, MiniBatchSize=128):
-        """Return ``(labels, scores)``: the predicted class of each image and the probabilities."""
+        """Return ``(labels, scores)``: the predicted classes and the probabilities."""
         scores = self.predict(X, MiniBatchSize)
         best = backend.to_numpy(scores.reshape(scores.shape[0], -1).argmax(axis=1))
         return self.Classes[best], scores
@@ -180,7 +184,7 @@ class SeriesNetwork:
             return [outputs[position] for position in positions]
 
         if many:
-            X = self._layers[0]._as_batch(X)
+            X = self._as_batch(X)
             if X.shape[0] <= MiniBatchSize:
                 return compute(X)
             xp = backend.xp()
@@ -191,7 +195,7 @@ class SeriesNetwork:
             return [xp.concatenate(parts, axis=0) for parts in zip(*chunks)]
         return self._batched(X, MiniBatchSize, lambda chunk: compute(chunk)[0])
 
-    # -- training ---------------------------------------------------------------------
+    # -- training --------------------------------------------------------------
 
     def targets(self, labels, dtype):
         """Return one-hot targets ``(N, K)`` for class labels, on the active backend."""
@@ -294,7 +298,7 @@ class SeriesNetwork:
         whose ``outputs`` attribute holds the gradient reaching each layer's
         output.
         """
-        X = self._layers[0].prepare(X)
+        X = self._layers[0].prepare(self._as_batch(X))
         T = self.targets(labels, X.dtype)
         loss, grads, _, flow = self.training_pass(X, T, keep_outputs=True)
         return float(loss), Gradients(grads, flow)
