@@ -49,6 +49,8 @@ from .network import (
     gradients,
     predict,
 )
+from .network.serialization import load_network, save_network
+from .training import trainingOptions, trainNetwork
 
 __version__ = "0.1.0"
 
@@ -83,10 +85,14 @@ __all__ = [
     "gradients",
     "imageInputLayer",
     "leakyReluLayer",
+    "load_network",
     "maxPooling2dLayer",
     "predict",
     "reluLayer",
+    "save_network",
     "set_backend",
     "softmaxLayer",
     "to_numpy",
+    "trainNetwork",
+    "trainingOptions",
 ]
