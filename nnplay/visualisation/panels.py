@@ -1,0 +1,365 @@
+"""Plots that are drawn once and then updated in place.
+
+Each panel creates its artists on axes it is given and has an ``update``
+method that changes their data (``set_ydata``, ``set_data``, ``set_height``)
+without creating new artists. The widgets redraw them on every slider move;
+the demo draws them once per picture. Every array given to an ``update`` may
+be numpy or CuPy: panels convert with :func:`nnplay.to_numpy`.
+"""
+
+import matplotlib
+import numpy
+
+from ..backend import to_numpy
+from .arrays import ACTIVATION_RANGE, activation_curves
+from .style import (
+    DIVERGING_CMAP,
+    FONT_SIZE,
+    NEGATIVE_COLOUR,
+    POSITIVE_COLOUR,
+    REFERENCE_COLOUR,
+    SERIES_COLOURS,
+    TITLE_SIZE,
+    image_axes,
+    style_axes,
+)
+
+
+def format_scale(scale):
+    """Format a scale for a title: ``0.01``, ``0``, ``-0.25``."""
+    return f"{float(scale):.4g}"
+
+
+class ActivationPanel:
+    """The leaky ReLU and its derivative, with plain ReLU as a faint reference.
+
+    Parameters
+    ----------
+    function_axes, derivative_axes : matplotlib Axes
+        Where f(x) and f'(x) go.
+    scale : float
+        The first scale shown.
+
+    Attributes
+    ----------
+    function_line, derivative_line : Line2D
+        The curves of the current scale.
+    left_limit_marker : Line2D
+        An open circle at ``(0, scale)``: the value f' approaches from the left.
+    zero_marker : Line2D
+        A filled dot at ``(0, 1)``: f'(0) = 1, the ``x >= 0`` branch.
+
+    Examples
+    --------
+    >>> from nnplay.visualisation import ActivationPanel, new_figure
+    >>> figure = new_figure(8, 3.5)
+    >>> panel = ActivationPanel(*figure.subplots(1, 2), scale=0.1)
+    >>> float(panel.function_line.get_ydata()[0])
+    -0.3
+    """
+
+    def __init__(self, function_axes, derivative_axes, scale=0.01):
+        low, high = ACTIVATION_RANGE
+        relu = activation_curves(0.0)
+        curves = activation_curves(scale)
+
+        for axes in (function_axes, derivative_axes):
+            axes.axhline(0, color="#cccccc", linewidth=1, zorder=0)
+            axes.axvline(0, color="#cccccc", linewidth=1, zorder=0)
+            axes.set_xlim(low, high)
+            axes.set_xticks(numpy.arange(low, high + 1))
+
+        (self.function_reference,) = function_axes.plot(
+            relu["x"],
+            relu["f"],
+            color=REFERENCE_COLOUR,
+            linestyle="--",
+            linewidth=2,
+            alpha=0.7,
+            label="ReLU (scale 0)",
+        )
+        (self.function_line,) = function_axes.plot(
+            curves["x"], curves["f"], color=POSITIVE_COLOUR, linewidth=3, label="f(x)"
+        )
+        function_axes.set_ylim(-3, 3)
+        function_axes.set_yticks([-3, -2, -1, 0, 1, 2, 3])
+        style_axes(function_axes, xlabel="x", ylabel="f(x)")
+        function_axes.legend(loc="upper left", fontsize=FONT_SIZE, frameon=False)
+
+        (self.derivative_reference,) = derivative_axes.plot(
+            relu["x_derivative"],
+            relu["derivative"],
+            color=REFERENCE_COLOUR,
+            linestyle="--",
+            linewidth=2,
+            alpha=0.7,
+            label="ReLU (scale 0)",
+        )
+        (self.derivative_line,) = derivative_axes.plot(
+            curves["x_derivative"],
+            curves["derivative"],
+            color=NEGATIVE_COLOUR,
+            linewidth=3,
+            label="f'(x)",
+        )
+        (self.left_limit_marker,) = derivative_axes.plot(
+            [0.0],
+            [float(scale)],
+            marker="o",
+            markersize=9,
+            markerfacecolor="white",
+            markeredgecolor=NEGATIVE_COLOUR,
+            markeredgewidth=2,
+            linestyle="none",
+        )
+        (self.zero_marker,) = derivative_axes.plot(
+            [0.0],
+            [1.0],
+            marker="o",
+            markersize=9,
+            color=NEGATIVE_COLOUR,
+            linestyle="none",
+            label="f'(0) = 1",
+        )
+        derivative_axes.set_ylim(-0.75, 1.75)
+        derivative_axes.set_yticks([-0.5, 0, 0.5, 1, 1.5])
+        style_axes(derivative_axes, xlabel="x", ylabel="f'(x)")
+        derivative_axes.legend(loc="upper left", fontsize=FONT_SIZE, frameon=False)
+
+        self.function_title = function_axes.set_title("", fontsize=TITLE_SIZE, y=1.02)
+        self.derivative_title = derivative_axes.set_title(
+            "", fontsize=TITLE_SIZE, y=1.02
+        )
+        self.update(scale)
+
+    def update(self, scale):
+        """Show the curves for ``scale``."""
+        curves = activation_curves(scale)
+
+        self.function_line.set_ydata(curves["f"])
+        self.derivative_line.set_ydata(curves["derivative"])
+        self.left_limit_marker.set_ydata([float(scale)])
+        self.function_title.set_text(f"Leaky ReLU, scale = {format_scale(scale)}")
+        self.derivative_title.set_text(
+            f"Its derivative: {format_scale(scale)} for x < 0, 1 for x \u2265 0"
+        )
+
+
+class DigitPanel:
+    """A grey image as the network sees it: white digit on black."""
+
+    def __init__(self, axes, title="Input"):
+        self.image = axes.imshow(
+            numpy.zeros((28, 28), numpy.float32),
+            cmap="gray",
+            vmin=0,
+            vmax=255,
+            interpolation="nearest",
+        )
+        self.title = image_axes(axes, title).title
+
+    def update(self, image, title=None):
+        """Show ``image`` (H x W, H x W x 1 or 1 x H x W x 1)."""
+        image = to_numpy(image)  # copies from the GPU, waiting for it
+        image = numpy.asarray(image, dtype=numpy.float32).reshape(image.shape[-3:-1])
+        _set_image(self.image, image)
+        if title is not None:
+            self.title.set_text(title)
+
+
+def _set_image(artist, data):
+    """Give an AxesImage new data, adapting its extent when the shape changes."""
+    old_shape = artist.get_array().shape
+    artist.set_data(data)
+    if data.shape != old_shape:
+        height, width = data.shape
+        artist.set_extent((-0.5, width - 0.5, height - 0.5, -0.5))
+        artist.axes.set_xlim(-0.5, width - 0.5)
+        artist.axes.set_ylim(height - 0.5, -0.5)
+
+
+class FeatureMapPanel:
+    """Tiled feature maps in a diverging colour map with fixed limits.
+
+    Parameters
+    ----------
+    axes : matplotlib Axes
+    limit : float
+        The colour map spans ``-limit .. limit``, centred at 0.
+    title : str
+    """
+
+    def __init__(self, axes, limit=1.0, title=""):
+        cmap = matplotlib.colormaps[DIVERGING_CMAP].with_extremes(bad="white")
+        self.image = axes.imshow(
+            numpy.zeros((1, 1), numpy.float32),
+            cmap=cmap,
+            vmin=-limit,
+            vmax=limit,
+            interpolation="nearest",
+        )
+        self.title = image_axes(axes, title).title
+
+    def set_limit(self, limit):
+        """Make the colour map span ``-limit .. limit``."""
+        self.image.set_clim(-limit, limit)
+
+    def update(self, tiled, title=None):
+        """Show a tiled image (see :func:`nnplay.visualisation.tile_channels`)."""
+        _set_image(self.image, to_numpy(tiled))  # copies from the GPU, waiting
+        if title is not None:
+            self.title.set_text(title)
+
+
+class HistogramPanel:
+    """A histogram of signed values, negative bins in another colour.
+
+    Bins are fixed from ``-limit`` to ``limit`` with an edge at 0; values
+    outside fall into the end bins. Heights are percentages of all values.
+    """
+
+    def __init__(self, axes, limit=1.0, bins=24):
+        self.axes = axes
+        self.negative = axes.stairs(
+            numpy.zeros(bins),
+            numpy.zeros(bins + 1),
+            fill=True,
+            color=NEGATIVE_COLOUR,
+            alpha=0.85,
+            label="negative: multiplied by the scale",
+        )
+        self.positive = axes.stairs(
+            numpy.zeros(bins),
+            numpy.zeros(bins + 1),
+            fill=True,
+            color=POSITIVE_COLOUR,
+            alpha=0.85,
+            label="x \u2265 0: passed unchanged",
+        )
+        axes.axvline(0, color="black", linewidth=1)
+        style_axes(axes, xlabel="value entering the leaky ReLU", ylabel="% of values")
+        axes.legend(loc="upper left", fontsize=FONT_SIZE - 1, frameon=False)
+        self.title = axes.set_title("", fontsize=TITLE_SIZE, y=1.02)
+        self.bins = bins
+        self.set_limit(limit)
+
+    def set_limit(self, limit):
+        """Use bins from ``-limit`` to ``limit``."""
+        self.limit = float(limit)
+        self.edges = numpy.linspace(-self.limit, self.limit, 2 * self.bins + 1)
+        self.axes.set_xlim(-self.limit, self.limit)
+
+    def update(self, values, title=None):
+        """Show the histogram of ``values`` (any shape)."""
+        values = to_numpy(values).ravel()  # copies from the GPU, waiting for it
+        clipped = numpy.clip(values, self.edges[0], self.edges[-1])
+        counts, _ = numpy.histogram(clipped, self.edges)
+        percent = 100.0 * counts / max(values.size, 1)
+
+        middle = self.bins
+        self.negative.set_data(percent[:middle], self.edges[: middle + 1])
+        self.positive.set_data(percent[middle:], self.edges[middle:])
+        self.axes.set_ylim(0, max(float(percent.max()), 1.0) * 1.15)
+        if title is not None:
+            self.title.set_text(title)
+
+
+class ProbabilityPanel:
+    """Class probabilities as bars, the predicted class highlighted."""
+
+    def __init__(self, axes, classes):
+        self.classes = [str(label) for label in classes]
+        positions = numpy.arange(len(self.classes))
+        self.bars = axes.bar(
+            positions, numpy.zeros(len(positions)), color=REFERENCE_COLOUR
+        )
+        axes.set_xticks(positions, self.classes)
+        axes.set_ylim(0, 1.05)
+        style_axes(axes, xlabel="class", ylabel="probability")
+        self.title = axes.set_title("", fontsize=TITLE_SIZE, y=1.02)
+
+    def update(self, probabilities, true_label=None):
+        """Show ``probabilities`` (K values); returns the predicted position."""
+        probabilities = to_numpy(probabilities).ravel()  # copies from the GPU
+        best = int(numpy.argmax(probabilities))
+
+        for position, (bar, value) in enumerate(zip(self.bars, probabilities)):
+            bar.set_height(float(value))
+            bar.set_color(POSITIVE_COLOUR if position == best else REFERENCE_COLOUR)
+        text = f"Predicted {self.classes[best]} ({100 * probabilities[best]:.1f}%)"
+        if true_label is not None:
+            text += f", true label {true_label}"
+        self.title.set_text(text)
+        return best
+
+
+class GradientPanel:
+    """Per layer: the RMS of the gradient reaching it, and its share of zeros."""
+
+    def __init__(self, size_axes, zero_axes, names):
+        positions = numpy.arange(len(names))
+        self.size_bars = size_axes.bar(positions, numpy.ones(len(names)))
+        self.zero_bars = zero_axes.bar(positions, numpy.zeros(len(names)))
+        for bar in self.size_bars:
+            bar.set_color(POSITIVE_COLOUR)
+        for bar in self.zero_bars:
+            bar.set_color(NEGATIVE_COLOUR)
+
+        size_axes.set_yscale("log")
+        zero_axes.set_ylim(0, 105)
+        for axes in (size_axes, zero_axes):
+            axes.set_xticks(positions, names, rotation=45, ha="right")
+        style_axes(size_axes, ylabel="RMS of the gradient")
+        style_axes(zero_axes, ylabel="% exactly zero")
+        self.size_title = size_axes.set_title("", fontsize=TITLE_SIZE, y=1.02)
+        self.zero_title = zero_axes.set_title(
+            "Units that get no gradient", fontsize=TITLE_SIZE, y=1.02
+        )
+        self.size_axes = size_axes
+
+    def update(self, sizes, zero_shares, title=None):
+        """Show RMS ``sizes`` and ``zero_shares`` (0..1), one per layer."""
+        sizes = numpy.asarray(sizes, dtype=float)
+        for bar, value in zip(self.size_bars, sizes):
+            bar.set_height(value)
+        for bar, value in zip(self.zero_bars, zero_shares):
+            bar.set_height(100.0 * value)
+
+        positive = sizes[sizes > 0]
+        if positive.size:
+            low = 10 ** numpy.floor(numpy.log10(positive.min()))
+            high = 10 ** numpy.ceil(numpy.log10(positive.max()))
+            self.size_axes.set_ylim(low, max(high, low * 10))
+        if title is not None:
+            self.size_title.set_text(title)
+
+
+class SweepPanel:
+    """Quantities over a sweep of scales, with a line at the current scale.
+
+    The x axis is symmetric-logarithmic (linear below 0.001), so 0, 0.001,
+    0.01 and 1 all have room.
+    """
+
+    def __init__(self, axes, scales, series, ylabel, yscale="linear", title=""):
+        scales = numpy.asarray(scales, dtype=float)
+        self.lines = {}
+        for colour, (name, values) in zip(SERIES_COLOURS, series.items()):
+            (self.lines[name],) = axes.plot(
+                scales,
+                to_numpy(values),  # copies from the GPU, waiting for it
+                marker="o",
+                linewidth=2,
+                color=colour,
+                label=name,
+            )
+        axes.set_xscale("symlog", linthresh=1e-3, linscale=0.5)
+        axes.set_yscale(yscale)
+        axes.set_xlim(scales.min(), scales.max() * 1.3)
+        self.current = axes.axvline(scales[0], color="black", linewidth=2, alpha=0.6)
+        style_axes(axes, title=title, xlabel="scale", ylabel=ylabel)
+        axes.legend(fontsize=FONT_SIZE - 1, frameon=False)
+
+    def set_current(self, scale):
+        """Move the marker line to ``scale``."""
+        self.current.set_xdata([float(scale), float(scale)])
