@@ -20,13 +20,16 @@ import argparse
 import copy
 import cProfile
 import datetime
+import functools
 import io
+import itertools
 import json
 import math
 import os
 import platform
 import pstats
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -417,6 +420,12 @@ def median_seconds(call, synchronize, samples, minimum_sample_s, warmup_s):
     return statistics.median(times)
 
 
+def cycling(step, batches):
+    """Return a call that runs ``step(*batch)`` on each of ``batches`` in turn."""
+    iterator = itertools.cycle(batches)
+    return lambda: step(*next(iterator))
+
+
 def epoch_seconds(step, order, batch, chunks, synchronize):
     """Train on the images ``order`` in batches; return seconds per image.
 
@@ -456,6 +465,31 @@ def cpu_model():
     return platform.processor() or "unknown CPU"
 
 
+def nnplay_source():
+    """Return where nnplay is imported from and, in a git checkout, its commit."""
+    folder = Path(nnplay.__file__).resolve().parent
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(folder), "log", "-1", "--format=%h %cs"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "-C", str(folder), "status", "--porcelain", "--", "."],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit, changed = "", ""
+    if not commit:
+        return f"{folder} (not a git checkout)"
+    return f"{folder} at commit {commit}" + (
+        " with uncommitted changes" if changed else ""
+    )
+
+
 def machine_info(torch_module):
     """Return a dict describing the machine, BLAS and thread settings."""
     from threadpoolctl import threadpool_info
@@ -477,6 +511,7 @@ def machine_info(torch_module):
             name: os.environ.get(name, "unset") for name in OPENBLAS_VARIABLES
         },
         "nnplay_backend": backend.get_backend(),
+        "nnplay_source": nnplay_source(),
         "torch": None,
         "torch_threads": None,
     }
@@ -583,27 +618,26 @@ def measure(options, torch_module, report):
         results[f"infer_b{batch}"] = row
         report(f"  measured infer_b{batch}")
 
-    trainer = NnplaySGDM(net)
-    if model is not None:
-        model.train()
-        optimizer = torch_optimizer(net, model)
+    # Each training row starts from the same weights with zero momentum and
+    # steps through different batches, as training does: one batch again and
+    # again would drive its loss to zero, which is not the work of training.
     for batch in TRAINING_BATCHES:
-        X, T = X_all[:batch], T_all[:batch]
-        row = {}
-        seconds = median_seconds(
-            lambda X=X, T=T: trainer.step(X, T), sync_nnplay, **timing
+        starts = range(0, images.shape[0] - batch + 1, batch)
+        trainer = NnplaySGDM(copy.deepcopy(net))
+        step = cycling(
+            trainer.step, [(X_all[s : s + batch], T_all[s : s + batch]) for s in starts]
         )
-        row["nnplay"] = batch / seconds
+        row = {"nnplay": batch / median_seconds(step, sync_nnplay, **timing)}
         if model is not None:
-            X_torch, labels_torch = X_torch_all[:batch], labels_torch_all[:batch]
-            seconds = median_seconds(
-                lambda X_torch=X_torch, labels_torch=labels_torch: torch_step(
-                    model, optimizer, X_torch, labels_torch
-                ),
-                sync_torch,
-                **timing,
+            model = torch_model(net, torch_device).train()
+            step = cycling(
+                functools.partial(torch_step, model, torch_optimizer(net, model)),
+                [
+                    (X_torch_all[s : s + batch], labels_torch_all[s : s + batch])
+                    for s in starts
+                ],
             )
-            row["torch"] = batch / seconds
+            row["torch"] = batch / median_seconds(step, sync_torch, **timing)
         else:
             row["torch"] = None
         results[f"train_b{batch}"] = row
@@ -615,11 +649,12 @@ def measure(options, torch_module, report):
     chunks = 5 if options.quick else 10
     order = numpy.random.default_rng(1).permutation(images.shape[0])[:epoch_count]
     images_backend = backend.to_backend(images)
-    input_layer = net._layers[0]
+    trainer = NnplaySGDM(copy.deepcopy(net))
+    input_layer = trainer.net._layers[0]
 
     def nnplay_batch(indices):
         X = input_layer.prepare(images_backend[backend.to_backend(indices)][..., None])
-        trainer.step(X, net.targets(labels[indices], X.dtype))
+        trainer.step(X, trainer.net.targets(labels[indices], X.dtype))
 
     time.sleep(0.2)
     seconds, total = epoch_seconds(
@@ -629,6 +664,8 @@ def measure(options, torch_module, report):
     totals = {"nnplay": total}
     if model is not None:
         images_torch = torch_module.from_numpy(images[:, None]).to(torch_device)
+        model = torch_model(net, torch_device).train()
+        optimizer = torch_optimizer(net, model)
 
         def torch_batch(indices):
             index = torch_module.from_numpy(indices).to(torch_device)
@@ -832,6 +869,7 @@ def main(argv=None):
             "note: OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE are set and may slow numpy; "
             "rerun under `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE` to compare."
         )
+    report(f"nnplay: {machine['nnplay_source']}, backend {machine['nnplay_backend']}")
     report(f"load average before: {load_before}")
     report()
 
