@@ -420,6 +420,31 @@ def median_seconds(call, synchronize, samples, minimum_sample_s, warmup_s):
     return statistics.median(times)
 
 
+def train_network_seconds(images, labels):
+    """Return the wall time of ``nnplay.trainNetwork`` for one epoch on ``images``.
+
+    SGDM at batch 128 with 'moving' batch-norm statistics, no display: the
+    loop the epoch row imitates, run by nnplay itself, with its bookkeeping.
+    """
+    options = nnplay.trainingOptions(
+        "sgdm",
+        MaxEpochs=1,
+        MiniBatchSize=EPOCH_BATCH,
+        InitialLearnRate=LEARN_RATE,
+        Momentum=MOMENTUM,
+        L2Regularization=L2_REGULARIZATION,
+        Shuffle="never",
+        Verbose=False,
+        BatchNormalizationStatistics="moving",
+    )
+    time.sleep(0.2)
+    start = time.perf_counter()
+    nnplay.trainNetwork(
+        images[..., None], labels, nnplay.examples.example_cnn(), options
+    )
+    return time.perf_counter() - start
+
+
 def cycling(step, batches):
     """Return a call that runs ``step(*batch)`` on each of ``batches`` in turn."""
     iterator = itertools.cycle(batches)
@@ -686,6 +711,17 @@ def measure(options, torch_module, report):
         f"batches; total wall time "
         + ", ".join(f"{name} {value:.2f} s" for name, value in totals.items())
     )
+
+    if hasattr(nnplay, "trainNetwork"):
+        seconds = train_network_seconds(images[order], labels[order])
+        results["epoch_trainnetwork_s"] = {
+            # trainNetwork drops the last, partial batch of an epoch.
+            "nnplay": seconds
+            * EPOCH_IMAGES
+            / (epoch_count // EPOCH_BATCH * EPOCH_BATCH),
+            "torch": None,
+        }
+        report(f"  measured epoch_trainnetwork_s: {seconds:.2f} s for one epoch")
     return results, differences, epoch_count, chunks
 
 
@@ -697,6 +733,7 @@ ROW_LABELS = {
     "train_b128": "training step, batch 128 (images/s)",
     "train_b256": "training step, batch 256 (images/s)",
     "epoch_s": "epoch of 60,000, batch 128 (s)",
+    "epoch_trainnetwork_s": "  the same with trainNetwork (s)",
 }
 
 
