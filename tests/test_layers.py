@@ -400,3 +400,14 @@ def test_layer_displays_match_matlab():
     assert "           Weights: []\n" in conv
     assert "            Epsilon: 1.0000e-05\n" in bn
     assert "   State Parameters\n        TrainedMean: []\n" in bn
+
+
+def test_convolution_of_non_contiguous_input_matches(xp, rng):
+    conv = nnplay.convolution2dLayer(
+        3, 4, "Weights", rng.normal(size=(3, 3, 5, 4)), "Bias", rng.normal(size=4)
+    )
+    X = rng.normal(size=(2, 6, 7, 5))
+    transposed = X.transpose(0, 2, 1, 3).copy().transpose(0, 2, 1, 3)
+
+    assert_close(conv.predict(xp.asarray(transposed)), conv.predict(xp.asarray(X)))
+    assert_close(conv.predict(xp.asarray(X[:, :, ::-1])), conv.predict(xp.asarray(X[:, :, ::-1].copy())))

@@ -252,11 +252,14 @@ class BatchNormalizationLayer(Layer):
 
         mean = channel_sums(X) / count
         centered = rows - tile_channels(mean, repeats)
-        variance = channel_sums((centered * centered).reshape(X.shape)) / count
+        squares = centered * centered
+        variance = channel_sums(squares.reshape(X.shape)) / count
         inv_std = 1 / xp.sqrt(variance + X.dtype.type(self._epsilon))
 
-        # z = gamma * (x - mu) / sigma + beta, keeping x - mu for backward.
-        Z = centered * tile_channels(scale.reshape(-1) * inv_std, repeats)
+        # z = gamma * (x - mu) / sigma + beta, keeping x - mu for backward;
+        # the squares' memory is reused for z.
+        gain = tile_channels(scale.reshape(-1) * inv_std, repeats)
+        Z = xp.multiply(centered, gain, out=squares)
         Z += tile_channels(offset, repeats)
         memory = (centered.reshape(X.shape), inv_std, mean, variance, count)
         return Z.reshape(X.shape), memory
@@ -270,13 +273,17 @@ class BatchNormalizationLayer(Layer):
         centered_rows = channel_rows(centered)[0]
 
         d_offset = channel_sums(dZ)
-        d_scale = channel_sums(dZ * centered) * inv_std
+        product = dZ * centered
+        d_scale = channel_sums(product) * inv_std
 
         # With xhat = (x - mu) / sigma:
         # dX = gamma / sigma * (dZ - mean(dZ) - xhat * mean(dZ * xhat)),
         # gathered into one coefficient each for dZ, x - mu and a constant.
         gain = scale * inv_std
-        dX = rows * tile_channels(gain, repeats)
+        xp = backend.array_module(dZ)
+        dX = xp.multiply(
+            rows, tile_channels(gain, repeats), out=product.reshape(rows.shape)
+        )
         dX -= centered_rows * tile_channels(gain * inv_std * d_scale / count, repeats)
         dX -= tile_channels(gain * d_offset / count, repeats)
         grads = {

@@ -52,6 +52,17 @@ def unroll_patches(Xp, filter_size, stride, dilation, output_size, out=None):
 
     for i in range(kh):
         window_rows = window_slices(i, dh, sh, ho)
+        contiguous_width = Xp.strides[2] == Xp.strides[3] * channels
+        if not one_channel and sw == 1 and dw == 1 and contiguous_width:
+            # With unit stride and dilation along the width, the kw * C values
+            # one filter row sees are contiguous in Xp: copy them in one run.
+            rows_view = Xp[:, window_rows]
+            span = kw * channels
+            window = xp.lib.stride_tricks.as_strided(
+                rows_view, shape=(batch, ho, wo, span), strides=rows_view.strides
+            )
+            out[..., i * span : (i + 1) * span] = window
+            continue
         for j in range(kw):
             window = Xp[:, window_rows, window_slices(j, dw, sw, wo), :]
             offset = (i * kw + j) * channels

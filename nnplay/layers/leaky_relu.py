@@ -8,18 +8,19 @@ from ._format import format_number
 def leaky_relu(X, scale):
     """Return ``X`` where ``X >= 0`` and ``scale * X`` elsewhere.
 
-    Written with ``maximum`` and ``minimum`` instead of a masked ``where``,
-    which is faster. ``scale == 0`` is plain ReLU and is computed as such, so
-    that ``-inf`` gives 0 rather than ``0 * -inf = nan``.
+    For ``scale <= 1`` this is ``max(X, scale * X)``, and for ``scale > 1``
+    ``min(X, scale * X)``: one product and one comparison, faster than
+    selecting with a mask, exact, and NaN-propagating. ``scale == 0`` is plain
+    ReLU and is computed as such, so that ``-inf`` gives 0 rather than
+    ``0 * -inf = nan``.
     """
     xp = backend.array_module(X)
     if scale == 0:
         return xp.maximum(X, 0)
-    positive = xp.maximum(X, 0)
-    negative = xp.minimum(X, 0)
-    negative *= X.dtype.type(scale)
-    positive += negative
-    return positive
+    Z = X * X.dtype.type(scale)
+    if scale <= 1:
+        return xp.maximum(X, Z, out=Z)
+    return xp.minimum(X, Z, out=Z)
 
 
 def leaky_relu_derivative(X, scale):
@@ -90,7 +91,9 @@ class LeakyReLULayer(Layer):
         return leaky_relu(as_float_array(X), self._scale)
 
     def backward(self, X, Z, dZ, memory):
-        return dZ * leaky_relu_derivative(X, self._scale), {}
+        slope = leaky_relu_derivative(X, self._scale)
+        slope *= dZ
+        return slope, {}
 
 
 def leakyReluLayer(*args, **kwargs):

@@ -225,6 +225,7 @@ class SeriesNetwork:
 
         The network's parameters and statistics are not changed.
         """
+        backend.retain_freed_memory()
         layers = self._layers
         output_layer = layers[-1]
         if not output_layer.IS_OUTPUT:
