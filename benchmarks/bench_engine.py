@@ -21,9 +21,10 @@ import copy
 import cProfile
 import datetime
 import functools
-import io
+import inspect
 import itertools
 import json
+import linecache
 import math
 import os
 import platform
@@ -794,12 +795,107 @@ def layer_times(net, X, T, repeats):
     return {key: statistics.median(values) for key, values in times.items()}
 
 
+def nnplay_functions():
+    """Return ``{(file, first line, name): function}`` for nnplay's functions."""
+    found = {}
+    for module_name, module in list(sys.modules.items()):
+        if not module_name.startswith("nnplay") or module is None:
+            continue
+        for value in vars(module).values():
+            members = vars(value).values() if inspect.isclass(value) else [value]
+            for member in members:
+                if isinstance(member, (staticmethod, classmethod)):
+                    member = member.__func__
+                if isinstance(member, property):
+                    member = member.fget
+                code = getattr(member, "__code__", None)
+                if code is not None:
+                    key = (code.co_filename, code.co_firstlineno, code.co_name)
+                    found[key] = member
+    return found
+
+
+def cprofile_lines(call, count, title):
+    """Profile ``count`` calls; return report lines and the top nnplay functions."""
+    profiler = cProfile.Profile()
+    start = time.perf_counter()
+    profiler.enable()
+    for _ in range(count):
+        call()
+    profiler.disable()
+    total = time.perf_counter() - start
+
+    stats = pstats.Stats(profiler).stats
+    rows = sorted(stats.items(), key=lambda item: -item[1][2])
+    lines = [
+        f"\ncProfile, {title}: {total / count * 1e3:.2f} ms per call "
+        f"({count} calls, profiler overhead included); functions by own time:",
+        f"  {'own ms':>8} {'share':>6} {'incl ms':>8} {'calls':>6}  function",
+    ]
+    for (filename, line, name), (_, calls, own, inclusive, _) in rows[:15]:
+        where = f"{Path(filename).name}:{line}({name})" if line else name
+        lines.append(
+            f"  {own / count * 1e3:8.3f} {own / total:6.1%} "
+            f"{inclusive / count * 1e3:8.3f} {calls // count:>6}  {where}"
+        )
+    functions = nnplay_functions()
+    top = [functions[key] for key, _ in rows if key in functions][:6]
+    return lines, top
+
+
+def line_profile_lines(call, count, functions, title):
+    """Line-profile ``functions`` over ``count`` calls; return report lines."""
+    try:
+        from line_profiler import LineProfiler
+    except ImportError:
+        return ["\n(line_profiler is not installed: no line timings)"]
+
+    profiler = LineProfiler(*functions)
+    start = time.perf_counter()
+    profiler.enable()
+    for _ in range(count):
+        call()
+    profiler.disable()
+    total = time.perf_counter() - start
+
+    stats = profiler.get_stats()
+    lines = [
+        f"\nLine timings, {title}: lines of the top functions by time, as a share "
+        f"of the whole call ({total / count * 1e3:.2f} ms with line profiling):"
+    ]
+    for (filename, first, name), timings in stats.timings.items():
+        spent = sum(time_ for _, _, time_ in timings) * stats.unit
+        if not timings or spent < 0.02 * total:
+            continue
+        lines.append(
+            f"  {Path(filename).name}:{first} {name}: "
+            f"{spent / count * 1e3:.3f} ms, {spent / total:.1%}"
+        )
+        for number, hits, time_ in sorted(timings, key=lambda row: -row[2]):
+            seconds = time_ * stats.unit
+            if seconds < 0.01 * total:
+                break
+            source = linecache.getline(filename, number).strip()[:70]
+            lines.append(
+                f"    {seconds / total:6.1%}  line {number:<4} "
+                f"x{hits // count:<3} {source}"
+            )
+    return lines
+
+
 def profile_report(net, images, labels, quick):
     """Return a text profile of nnplay's training step and batch-1 inference."""
     lines = []
-    X = backend.to_backend(images[:128, ..., None].astype(numpy.float32))
-    T = net.targets(labels[:128], X.dtype)
     repeats = 5 if quick else 30
+    prepared = images[..., None].astype(numpy.float32)
+    batches = [
+        (
+            backend.to_backend(prepared[start : start + 128]),
+            net.targets(labels[start : start + 128], prepared.dtype),
+        )
+        for start in range(0, images.shape[0] - 127, 128)
+    ]
+    X, T = batches[0]
     trainer = NnplaySGDM(net)
 
     lines.append(
@@ -814,21 +910,13 @@ def profile_report(net, images, labels, quick):
     lines.append(f"  {'sum':<22} {total * 1e3:8.2f} ms")
 
     for title, call, count in (
-        ("training step, batch 128", lambda: trainer.step(X, T), repeats),
-        ("inference, batch 1", lambda: net.predict(X[:1]), 20 * repeats),
+        ("training step, batch 128", cycling(trainer.step, batches), repeats),
+        ("inference, batch 1", lambda: net.predict(X[:1]), 50 * repeats),
     ):
-        profiler = cProfile.Profile()
-        profiler.enable()
-        for _ in range(count):
-            call()
-        profiler.disable()
-        stream = io.StringIO()
-        stats = pstats.Stats(profiler, stream=stream)
-        stats.sort_stats("tottime").print_stats(15)
-        lines.append(f"\ncProfile, {title} ({count} calls), by own time:")
-        lines.extend(
-            line for line in stream.getvalue().splitlines()[6:] if line.strip()
-        )
+        call()
+        profiled, top = cprofile_lines(call, count, title)
+        lines.extend(profiled)
+        lines.extend(line_profile_lines(call, count, top, title))
     return "\n".join(lines)
 
 
@@ -862,6 +950,11 @@ def parse_options(argv):
         "--profile",
         action="store_true",
         help="also profile the nnplay training step and batch-1 inference",
+    )
+    parser.add_argument(
+        "--profile-only",
+        action="store_true",
+        help="profile nnplay only, with no agreement check and no timings",
     )
     options = parser.parse_args(argv)
     if options.samples < 1:
@@ -910,6 +1003,11 @@ def main(argv=None):
     report(f"load average before: {load_before}")
     report()
 
+    if options.profile_only:
+        images, labels, _ = load_images(1280)
+        report(profile_report(build_nnplay_network(images), images, labels, False))
+        return 0
+
     try:
         results, differences, epoch_seen, chunks = measure(
             options, torch_module, report
@@ -948,7 +1046,7 @@ def main(argv=None):
         report(f"results written to {options.json}")
 
     if options.profile:
-        images, labels, _ = load_images(256)
+        images, labels, _ = load_images(1280)
         net = build_nnplay_network(images)
         report()
         report(profile_report(net, images, labels, options.quick))
