@@ -11,6 +11,7 @@ from ..layers import (
     softmaxLayer,
 )
 from ..network import LayerArray
+from .pretrained import pretrained_example_cnn
 
 
 def example_cnn(scale=0.01):
@@ -44,4 +45,4 @@ def example_cnn(scale=0.01):
     )
 
 
-__all__ = ["example_cnn"]
+__all__ = ["example_cnn", "pretrained_example_cnn"]

@@ -147,13 +147,18 @@ class TrainingProgressPlot:
 
         self.lines = {}
         for key, axes in (("accuracy", self.accuracy_axes), ("loss", self.loss_axes)):
-            self.lines[key, "raw"] = axes.plot([], [], color="#9ecae1", linewidth=0.8)[
-                0
-            ]
-            self.lines[key, "smoothed"] = axes.plot(
-                [], [], color="#08519c", linewidth=1.5, label="Training (smoothed)"
-            )[0]
-            self.lines[key, "validation"] = axes.plot(
+            (self.lines[key, "raw"],) = axes.plot(
+                [], [], color="#9ecae1", linewidth=0.8, gid="training"
+            )
+            (self.lines[key, "smoothed"],) = axes.plot(
+                [],
+                [],
+                color="#08519c",
+                linewidth=1.5,
+                label="Training (smoothed)",
+                gid="training-smoothed",
+            )
+            (self.lines[key, "validation"],) = axes.plot(
                 [],
                 [],
                 color="black",
@@ -161,7 +166,8 @@ class TrainingProgressPlot:
                 marker="o",
                 markersize=3,
                 label="Validation",
-            )[0]
+                gid="validation",
+            )
         self.loss_axes.legend(loc="upper right", fontsize="small")
         self.title = self.figure.suptitle("Training progress")
 

@@ -151,7 +151,7 @@ def _class_positions(labels, classes, what):
     position = numpy.minimum(position, len(classes) - 1)
     found = classes[order][position] == labels
     if not numpy.all(found):
-        stray = labels[~found][0]
+        stray = labels[~found][0].item()
         raise ValueError(
             f"{what} must be among the classes {classes.tolist()}; got {stray!r}."
         )
