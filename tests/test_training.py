@@ -487,9 +487,10 @@ def test_keyboard_interrupt_returns_the_network_so_far():
 
     with pytest.warns(
         RuntimeWarning, match="interrupted at epoch 1, after iteration 3 of 16"
-    ):
+    ) as record:
         net, info = nnplay.trainNetwork(images, labels, small_layers(), options)
 
+    assert record[0].filename == __file__
     assert seen == [("start", 0), ("iteration", 1), ("iteration", 2), ("iteration", 3)]
     assert info.TrainingLoss.shape == (3,)
     assert info.OutputNetworkIteration == 3
@@ -498,6 +499,27 @@ def test_keyboard_interrupt_returns_the_network_so_far():
     assert net.predict(images[:2]).shape == (2, 3)
     # The recording of the loss input is gone: the layer is plain again.
     assert "forwardLoss" not in vars(net.Layers[-1])
+
+
+def test_interrupt_while_finishing_keeps_the_trained_network(monkeypatch):
+    images, labels = blob_data(64)
+
+    def interrupted(net, images):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(
+        nnplay.training.train_network, "population_statistics", interrupted
+    )
+    options = quiet_options(
+        MaxEpochs=1, MiniBatchSize=32, ValidationData=(images, labels)
+    )
+
+    with pytest.warns(RuntimeWarning, match="interrupted while finishing"):
+        net, info = nnplay.trainNetwork(images, labels, small_layers(), options)
+
+    assert info.TrainingLoss.shape == (2,)
+    assert math.isnan(info.FinalValidationLoss)
+    assert net.classify(images[:3])[0].shape == (3,)
 
 
 def test_output_function_can_stop_training():

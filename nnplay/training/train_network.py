@@ -530,9 +530,41 @@ class Trainer:
     # -- the loop -------------------------------------------------------------
 
     def run(self):
+        """Train; return the :class:`TrainingInfo` of the run."""
+        options = self.options
+        self.start_time = time.perf_counter()
+        self.epoch = 1
+        bar = ProgressBar(
+            self.total, self.iterations_per_epoch, options.MaxEpochs, options.Verbose
+        )
+        plot = None
+        if options.Plots == "training-progress":
+            plot = TrainingProgressPlot(self.total, self.iterations_per_epoch)
+
+        try:
+            interrupted = self._loop(bar, plot)
+        finally:
+            bar.close()
+        self.sync()
+        final_loss, final_accuracy, interrupted = self._finish(interrupted)
+
+        if plot is not None and self.completed:
+            learn_rate = self.history["BaseLearnRate"][self.completed - 1]
+            plot.update(self.history, self.completed, self.epoch, learn_rate)
+        if not interrupted:
+            self._call_output_functions(self.epoch, "done")
+        done = self.completed
+        return TrainingInfo(
+            **{name: values[:done].copy() for name, values in self.history.items()},
+            FinalValidationLoss=final_loss,
+            FinalValidationAccuracy=final_accuracy,
+            OutputNetworkIteration=done,
+        )
+
+    def _loop(self, bar, plot):
+        """Run the epochs; return True when a KeyboardInterrupt stopped them."""
         options = self.options
         net = self.net
-        self.start_time = time.perf_counter()
         entries = [
             (layer, name, getattr(layer, "L2_FACTORS", {}).get(name, 1.0))
             for layer in net._layers
@@ -544,72 +576,61 @@ class Trainer:
             for position, layer in enumerate(net._layers)
             if isinstance(layer, BatchNormalizationLayer)
         ]
+        count = self.images.shape[0]
 
-        bar = ProgressBar(
-            self.total, self.iterations_per_epoch, options.MaxEpochs, options.Verbose
-        )
-        plot = None
-        if options.Plots == "training-progress":
-            plot = TrainingProgressPlot(self.total, self.iterations_per_epoch)
-
-        epoch = 1
-        interrupted = False
         try:
             with OutputRecorder(net._layers[-1]) as recorder:
                 self._call_output_functions(0, "start")
-                stop = False
-                order = numpy.arange(self.images.shape[0])
+                order = numpy.arange(count)
                 if options.Shuffle == "once":
-                    order = self.rng.permutation(order)
-                for epoch in range(1, options.MaxEpochs + 1):
+                    order = self.rng.permutation(count)
+                for self.epoch in range(1, options.MaxEpochs + 1):
                     if options.Shuffle == "every-epoch":
-                        order = self.rng.permutation(self.images.shape[0])
-                    learn_rate = _learn_rate(options, epoch)
+                        order = self.rng.permutation(count)
+                    learn_rate = _learn_rate(options, self.epoch)
                     for batch in range(self.iterations_per_epoch):
                         start = batch * self.batch_size
                         indices = order[start : start + self.batch_size]
                         self._iteration(indices, solver, moving, recorder, learn_rate)
                         bar.advance()
-                        stop = self._after_iteration(epoch, bar, plot, learn_rate)
-                        if stop:
-                            break
-                    if stop:
-                        break
+                        if self._after_iteration(self.epoch, bar, plot, learn_rate):
+                            return False
         except KeyboardInterrupt:
-            interrupted = True
             warnings.warn(
-                f"trainNetwork was interrupted at epoch {epoch}, after iteration "
-                f"{self.completed} of {self.total}; returning the network trained "
-                "so far, with its moving batch-normalization statistics.",
+                f"trainNetwork was interrupted at epoch {self.epoch}, after "
+                f"iteration {self.completed} of {self.total}; returning the network "
+                "trained so far, with its moving batch-normalization statistics.",
                 RuntimeWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
-        finally:
-            bar.close()
+            return True
+        return False
 
-        self.sync()
-        if options.BatchNormalizationStatistics == "population" and not interrupted:
-            population_statistics(net, self.images)
+    def _finish(self, interrupted):
+        """Set population statistics and validate the final network.
+
+        Returns ``(final validation loss, accuracy, interrupted)``; both are
+        NaN without validation data or after an interruption.
+        """
         final_loss = final_accuracy = math.nan
-        if self.validation is not None and self.completed and not interrupted:
-            final_loss, final_accuracy = _evaluate(net, *self.validation)
-        if plot is not None and self.completed:
-            plot.update(
-                self.history,
-                self.completed,
-                epoch,
-                self.history["BaseLearnRate"][self.completed - 1],
-            )
-        if not interrupted:
-            self._call_output_functions(epoch, "done")
+        if interrupted:
+            return final_loss, final_accuracy, True
 
-        done = self.completed
-        return TrainingInfo(
-            **{name: values[:done].copy() for name, values in self.history.items()},
-            FinalValidationLoss=final_loss,
-            FinalValidationAccuracy=final_accuracy,
-            OutputNetworkIteration=done,
-        )
+        try:
+            if self.options.BatchNormalizationStatistics == "population":
+                population_statistics(self.net, self.images)
+            if self.validation is not None and self.completed:
+                final_loss, final_accuracy = _evaluate(self.net, *self.validation)
+        except KeyboardInterrupt:
+            warnings.warn(
+                "trainNetwork was interrupted while finishing; the batch-"
+                "normalization layers not yet done keep their moving statistics, "
+                "and there is no final validation.",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+            return math.nan, math.nan, True
+        return final_loss, final_accuracy, False
 
     def _iteration(self, indices, solver, moving, recorder, learn_rate):
         """One step: forward, backward, update, and the record of its loss."""
