@@ -5,6 +5,10 @@ method that changes their data (``set_ydata``, ``set_data``, ``set_height``)
 without creating new artists. The widgets redraw them on every slider move;
 the demo draws them once per picture. Every array given to an ``update`` may
 be numpy or CuPy: panels convert with :func:`nnplay.to_numpy`.
+
+``panel.dynamic_artists`` lists the artists an ``update`` changes. A live
+canvas may redraw only those over a cached background; a panel that changes
+anything else (axis or colour limits) calls :func:`invalidate`.
 """
 
 import matplotlib
@@ -23,6 +27,24 @@ from .style import (
     image_axes,
     style_axes,
 )
+
+
+def invalidate(axes):
+    """Tell a live canvas that the static part of ``axes``' figure changed.
+
+    Canvases that cache a background (the widgets' live canvas) redraw it on
+    the next frame; other canvases need nothing.
+    """
+    hook = getattr(axes.figure.canvas, "invalidate_background", None)
+    if hook is not None:
+        hook()
+
+
+def set_static_text(text, value):
+    """Change a text that is part of the static background, if it differs."""
+    if text.get_text() != value:
+        text.set_text(value)
+        invalidate(text.axes)
 
 
 def format_scale(scale):
@@ -130,6 +152,14 @@ class ActivationPanel:
         self.derivative_title = derivative_axes.set_title(
             "", fontsize=TITLE_SIZE, y=1.02
         )
+        self.dynamic_artists = [
+            self.function_line,
+            self.derivative_line,
+            self.left_limit_marker,
+            self.zero_marker,
+            self.function_title,
+            self.derivative_title,
+        ]
         self.update(scale)
 
     def update(self, scale):
@@ -157,6 +187,7 @@ class DigitPanel:
             interpolation="nearest",
         )
         self.title = image_axes(axes, title).title
+        self.dynamic_artists = [self.image]
 
     def update(self, image, title=None):
         """Show ``image`` (H x W, H x W x 1 or 1 x H x W x 1)."""
@@ -164,7 +195,7 @@ class DigitPanel:
         image = numpy.asarray(image, dtype=numpy.float32).reshape(image.shape[-3:-1])
         _set_image(self.image, image)
         if title is not None:
-            self.title.set_text(title)
+            set_static_text(self.title, title)
 
 
 def _set_image(artist, data):
@@ -176,6 +207,7 @@ def _set_image(artist, data):
         artist.set_extent((-0.5, width - 0.5, height - 0.5, -0.5))
         artist.axes.set_xlim(-0.5, width - 0.5)
         artist.axes.set_ylim(height - 0.5, -0.5)
+        invalidate(artist.axes)
 
 
 class FeatureMapPanel:
@@ -187,9 +219,12 @@ class FeatureMapPanel:
     limit : float
         The colour map spans ``-limit .. limit``, centred at 0.
     title : str
+    dynamic_title : bool, default False
+        Whether the title changes with every update (then it is redrawn with
+        the image) rather than now and then.
     """
 
-    def __init__(self, axes, limit=1.0, title=""):
+    def __init__(self, axes, limit=1.0, title="", dynamic_title=False):
         cmap = matplotlib.colormaps[DIVERGING_CMAP].with_extremes(bad="white")
         self.image = axes.imshow(
             numpy.zeros((1, 1), numpy.float32),
@@ -199,16 +234,21 @@ class FeatureMapPanel:
             interpolation="nearest",
         )
         self.title = image_axes(axes, title).title
+        self.dynamic_title = dynamic_title
+        self.dynamic_artists = [self.image] + ([self.title] if dynamic_title else [])
 
     def set_limit(self, limit):
         """Make the colour map span ``-limit .. limit``."""
         self.image.set_clim(-limit, limit)
+        invalidate(self.image.axes)
 
     def update(self, tiled, title=None):
         """Show a tiled image (see :func:`nnplay.visualisation.tile_channels`)."""
         _set_image(self.image, to_numpy(tiled))  # copies from the GPU, waiting
-        if title is not None:
+        if title is not None and self.dynamic_title:
             self.title.set_text(title)
+        elif title is not None:
+            set_static_text(self.title, title)
 
 
 class HistogramPanel:
@@ -226,7 +266,7 @@ class HistogramPanel:
             fill=True,
             color=NEGATIVE_COLOUR,
             alpha=0.85,
-            label="negative: multiplied by the scale",
+            label="x < 0: times the scale",
         )
         self.positive = axes.stairs(
             numpy.zeros(bins),
@@ -234,13 +274,17 @@ class HistogramPanel:
             fill=True,
             color=POSITIVE_COLOUR,
             alpha=0.85,
-            label="x \u2265 0: passed unchanged",
+            label="x \u2265 0: unchanged",
         )
-        axes.axvline(0, color="black", linewidth=1)
+        self.zero_line = axes.axvline(0, color="black", linewidth=1)
         style_axes(axes, xlabel="value entering the leaky ReLU", ylabel="% of values")
-        axes.legend(loc="upper left", fontsize=FONT_SIZE - 1, frameon=False)
+        self.legend = axes.legend(
+            loc="upper left", fontsize=FONT_SIZE - 1, frameon=False
+        )
         self.title = axes.set_title("", fontsize=TITLE_SIZE, y=1.02)
+        self.dynamic_artists = [self.negative, self.positive, self.zero_line]
         self.bins = bins
+        self.top = None
         self.set_limit(limit)
 
     def set_limit(self, limit):
@@ -248,6 +292,7 @@ class HistogramPanel:
         self.limit = float(limit)
         self.edges = numpy.linspace(-self.limit, self.limit, 2 * self.bins + 1)
         self.axes.set_xlim(-self.limit, self.limit)
+        invalidate(self.axes)
 
     def update(self, values, title=None):
         """Show the histogram of ``values`` (any shape)."""
@@ -259,9 +304,13 @@ class HistogramPanel:
         middle = self.bins
         self.negative.set_data(percent[:middle], self.edges[: middle + 1])
         self.positive.set_data(percent[middle:], self.edges[middle:])
-        self.axes.set_ylim(0, max(float(percent.max()), 1.0) * 1.15)
+        needed = max(float(percent.max()), 1.0) * 1.15
+        if self.top is None or needed > self.top or needed < 0.5 * self.top:
+            self.top = needed * 1.2
+            self.axes.set_ylim(0, self.top)
+            invalidate(self.axes)
         if title is not None:
-            self.title.set_text(title)
+            set_static_text(self.title, title)
 
 
 class ProbabilityPanel:
@@ -277,6 +326,7 @@ class ProbabilityPanel:
         axes.set_ylim(0, 1.05)
         style_axes(axes, xlabel="class", ylabel="probability")
         self.title = axes.set_title("", fontsize=TITLE_SIZE, y=1.02)
+        self.dynamic_artists = [*self.bars, self.title]
 
     def update(self, probabilities, true_label=None):
         """Show ``probabilities`` (K values); returns the predicted position."""
@@ -316,6 +366,8 @@ class GradientPanel:
             "Units that get no gradient", fontsize=TITLE_SIZE, y=1.02
         )
         self.size_axes = size_axes
+        self.limits = None
+        self.dynamic_artists = [*self.size_bars, *self.zero_bars, self.size_title]
 
     def update(self, sizes, zero_shares, title=None):
         """Show RMS ``sizes`` and ``zero_shares`` (0..1), one per layer."""
@@ -329,7 +381,11 @@ class GradientPanel:
         if positive.size:
             low = 10 ** numpy.floor(numpy.log10(positive.min()))
             high = 10 ** numpy.ceil(numpy.log10(positive.max()))
-            self.size_axes.set_ylim(low, max(high, low * 10))
+            limits = (low, max(high, low * 10))
+            if limits != self.limits:
+                self.limits = limits
+                self.size_axes.set_ylim(*limits)
+                invalidate(self.size_axes)
         if title is not None:
             self.size_title.set_text(title)
 
@@ -357,6 +413,7 @@ class SweepPanel:
         axes.set_yscale(yscale)
         axes.set_xlim(scales.min(), scales.max() * 1.3)
         self.current = axes.axvline(scales[0], color="black", linewidth=2, alpha=0.6)
+        self.dynamic_artists = [self.current]
         style_axes(axes, title=title, xlabel="scale", ylabel=ylabel)
         axes.legend(fontsize=FONT_SIZE - 1, frameon=False)
 

@@ -20,6 +20,7 @@ import traceback
 import ipywidgets
 import traitlets
 from ipympl.backend_nbagg import Canvas, FigureManager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 logger = logging.getLogger(__name__)
@@ -28,22 +29,94 @@ logger = logging.getLogger(__name__)
 FRAME_INTERVAL = 1 / 30
 
 
+class LiveCanvas(Canvas):
+    """An ipympl canvas that redraws only what changes.
+
+    Artists registered with :meth:`set_dynamic` (lines, images, bars whose
+    data follow the slider) are drawn over a cached picture of everything
+    else: axes, ticks, labels, legends. Text is the slowest thing matplotlib
+    draws, so this keeps a redraw to a few milliseconds. Whatever changes the
+    static part (axis limits, colour limits) must call
+    :meth:`invalidate_background`; the panels of :mod:`nnplay.visualisation`
+    do so through :func:`nnplay.visualisation.panels.invalidate`.
+
+    Saving (``figure.savefig``, the ipympl download) draws every artist as
+    usual.
+    """
+
+    def __init__(self, figure, *args, **kwargs):
+        super().__init__(figure, *args, **kwargs)
+        self._dynamic = []
+        self._background = None
+        self._background_renderer = None
+
+    def set_dynamic(self, artists):
+        """Redraw ``artists`` (in this order) on every frame, over the background.
+
+        Replaces the artists given before.
+        """
+        for artist in self._dynamic:
+            artist.set_animated(False)
+        self._dynamic = list(artists)
+        for artist in self._dynamic:
+            artist.set_animated(True)
+        self.invalidate_background()
+
+    def invalidate_background(self):
+        """Draw everything on the next frame (the static part changed)."""
+        self._background = None
+
+    def render_frame(self):
+        """Render the figure into the Agg buffer, reusing the background."""
+        renderer = self.get_renderer()
+        if self._background is None or self._background_renderer is not renderer:
+            FigureCanvasAgg.draw(self)
+            renderer = self.get_renderer()
+            self._background = self.copy_from_bbox(self.figure.bbox)
+            self._background_renderer = renderer
+        else:
+            self.restore_region(self._background)
+        for artist in self._dynamic:
+            if artist.get_visible() and artist.axes is not None:
+                artist.draw(renderer)
+
+    def draw(self):
+        """Render a frame and send it to the front end (when one is connected)."""
+        self._png_is_old = True
+        try:
+            self.render_frame()
+        finally:
+            self.manager.refresh_all()
+
+    def print_figure(self, *args, **kwargs):
+        """Save the figure with every artist, as ``savefig`` does."""
+        for artist in self._dynamic:
+            artist.set_animated(False)
+        try:
+            return super().print_figure(*args, **kwargs)
+        finally:
+            for artist in self._dynamic:
+                artist.set_animated(True)
+            self.invalidate_background()
+
+
 def live_figure(width, height, dpi=100):
     """Return a Figure whose canvas is an ipympl widget, outside pyplot.
 
-    The figure never appears in ``plt.get_fignums()``; display
-    ``figure.canvas`` (a DOMWidget) to show it. The canvas has no header and
-    no toolbar, and does not resize with the page.
+    The canvas is a :class:`LiveCanvas`. The figure never appears in
+    ``plt.get_fignums()``; display ``figure.canvas`` (a DOMWidget) to show
+    it. The canvas has no header and no toolbar, and does not resize with
+    the page.
 
     Examples
     --------
     >>> from nnplay.widgets._live import live_figure
     >>> figure = live_figure(4, 3)
     >>> type(figure.canvas).__name__
-    'Canvas'
+    'LiveCanvas'
     """
     figure = Figure(figsize=(width, height), dpi=dpi)
-    canvas = Canvas(figure)
+    canvas = LiveCanvas(figure)
     FigureManager(canvas, 0)
     canvas.header_visible = False
     canvas.footer_visible = False
@@ -150,11 +223,19 @@ class Explorer(ipywidgets.VBox):
         super().__init__(children=(*children, self.error_area), **kwargs)
         self.add_class("nnplay-widget")
         self._renderer = CoalescedRender(self._render)
+        self._ready = False
+
+    def _start(self):
+        """Draw the first picture; from now on, changes are drawn."""
+        self._ready = True
+        self._renderer.request()
+        self._renderer.flush()
 
     # -- the render cycle -----------------------------------------------------------
 
     def _request_render(self, change=None):
-        self._renderer.request()
+        if self._ready:
+            self._renderer.request()
 
     def flush(self):
         """Bring the figures up to date now (updates are otherwise coalesced).

@@ -100,6 +100,7 @@ class ScaleExplorer(Explorer):
             left=0.08, right=0.98, bottom=0.16, top=0.88, wspace=0.28
         )
         self.panel = ActivationPanel(function_axes, derivative_axes, scale)
+        self.figure.canvas.set_dynamic(self.panel.dynamic_artists)
 
         self.slider = scale_slider(scale)
         presets, self.buttons = preset_buttons(PRESETS, self._choose, PRESETS)
@@ -124,8 +125,7 @@ class ScaleExplorer(Explorer):
         self.scale = scale
         bind_slider(self, self.slider)
         self.observe(self._request_render, "scale")
-        self._renderer.request()
-        self._renderer.flush()
+        self._start()
 
     @traitlets.validate("scale")
     def _check_scale(self, proposal):
