@@ -1,27 +1,16 @@
-"""The network and digits the widgets start from, loaded once and shared.
+"""The network and digits the widgets start from.
 
 The widgets use the trained example CNN shipped with nnplay and the shipped
-validation digits; nothing is downloaded. Each widget gets its own copy of
-the network, since the widgets change its leaky ReLU scales.
+digits; nothing is downloaded. Each widget gets a network of its own, since
+the widgets change its leaky ReLU scales.
 """
-
-import copy
-import functools
-import logging
-
-logger = logging.getLogger(__name__)
-
-
-@functools.lru_cache(maxsize=1)
-def _pretrained():
-    from .. import examples
-
-    return examples.pretrained_example_cnn()
 
 
 def pretrained_network():
-    """Return a fresh copy of the trained example CNN (its own layer objects)."""
-    return copy.deepcopy(_pretrained())
+    """Return a new copy of the trained example CNN."""
+    from ..examples import pretrained_example_cnn
+
+    return pretrained_example_cnn()
 
 
 def validation_digits():

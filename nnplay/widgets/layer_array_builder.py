@@ -540,6 +540,12 @@ class LayerArrayBuilder(ipywidgets.VBox):
         """The explorer's scale once trained; None before."""
         return None if self.explorer is None else self.explorer.scale
 
+    @scale.setter
+    def scale(self, value):
+        if self.explorer is None:
+            raise ValueError("scale can be set once the network is trained; not yet.")
+        self.explorer.scale = value
+
     def train(self):
         """Train :attr:`layers` briefly and show the network in an explorer.
 
