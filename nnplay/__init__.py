@@ -12,7 +12,7 @@ Examples
 0.1
 """
 
-from . import data, examples
+from . import data, examples, widgets
 from .backend import get_backend, set_backend, to_numpy
 from .layers import (
     BatchNormalizationLayer,
@@ -95,4 +95,5 @@ __all__ = [
     "to_numpy",
     "trainNetwork",
     "trainingOptions",
+    "widgets",
 ]
