@@ -16,6 +16,7 @@ import logging
 import math
 import time
 import traceback
+import warnings
 
 import ipywidgets
 import traitlets
@@ -117,7 +118,12 @@ def live_figure(width, height, dpi=100):
     """
     figure = Figure(figsize=(width, height), dpi=dpi)
     canvas = LiveCanvas(figure)
-    FigureManager(canvas, 0)
+    with warnings.catch_warnings():
+        # ipympl's Toolbar passes its canvas up to traitlets, which warns.
+        warnings.filterwarnings(
+            "ignore", "Passing unrecognized arguments", DeprecationWarning
+        )
+        FigureManager(canvas, 0)
     canvas.header_visible = False
     canvas.footer_visible = False
     canvas.toolbar_visible = False
