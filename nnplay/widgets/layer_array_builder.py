@@ -250,7 +250,7 @@ class LayerArrayBuilder(ipywidgets.VBox):
         self._message_kind = "ok"
 
         self.layer_list = ipywidgets.Select(
-            rows=12, layout=ipywidgets.Layout(width="440px", font_family="monospace")
+            rows=12, layout=ipywidgets.Layout(width="440px")
         )
         self.type_dropdown = ipywidgets.Dropdown(
             options=[(cls.TYPE, name) for name, cls in LAYER_CLASSES.items()],
