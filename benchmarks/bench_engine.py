@@ -502,7 +502,16 @@ def nnplay_source():
             timeout=10,
         ).stdout.strip()
         changed = subprocess.run(
-            ["git", "-C", str(folder), "status", "--porcelain", "--", "."],
+            [
+                "git",
+                "-C",
+                str(folder),
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ".",
+            ],
             capture_output=True,
             text=True,
             timeout=10,
@@ -738,23 +747,84 @@ ROW_LABELS = {
 }
 
 
+# The speed goals on a 2-core CPU: (row, kind, bound, text).
+GOALS = {
+    "infer_b1": ("ratio at least", 1.2, ">= 1.2x PyTorch"),
+    "train_b128": ("ratio at least", 0.5, ">= 0.5x PyTorch"),
+    "epoch_s": ("nnplay at most", 20.0, "<= 20 s"),
+}
+
+
+def goal_status(row, values):
+    """Return ``(goal text, 'met'/'short'/'-')`` for a row of results."""
+    if row not in GOALS:
+        return "", ""
+    kind, bound, text = GOALS[row]
+    ours, theirs = values["nnplay"], values["torch"]
+    if kind == "nnplay at most":
+        return text, "met" if ours <= bound else "short"
+    if not theirs:
+        return text, "-"
+    return text, "met" if ours / theirs >= bound else "short"
+
+
+def format_number(value, row):
+    """Format a result: images/s as whole numbers, seconds with one decimal."""
+    if value is None:
+        return "-"
+    return f"{value:.1f}" if row.endswith("_s") else f"{value:,.0f}"
+
+
 def format_table(results):
-    """Return the results as a text table with the ratio nnplay/PyTorch."""
+    """Return the results as a text table with the ratio nnplay/PyTorch and goals."""
     lines = [
-        f"{'':<38}{'nnplay':>12}{'PyTorch':>12}{'nnplay/PyTorch':>16}",
+        f"{'':<38}{'nnplay':>10}{'PyTorch':>10}{'ratio':>8}   goal",
     ]
     for row, values in results.items():
         ours, theirs = values["nnplay"], values["torch"]
         ratio = f"{ours / theirs:.2f}x" if theirs else "-"
-        theirs_text = f"{theirs:.1f}" if theirs else "-"
+        goal, status = goal_status(row, values)
         lines.append(
-            f"{ROW_LABELS.get(row, row):<38}{ours:>12.1f}{theirs_text:>12}{ratio:>16}"
+            f"{ROW_LABELS.get(row, row):<38}{format_number(ours, row):>10}"
+            f"{format_number(theirs, row):>10}{ratio:>8}   "
+            + (f"{goal}: {status}" if goal else "")
         )
     lines.append(
-        "(images/s: higher is faster; epoch in seconds: lower is faster, so there "
-        "a ratio above 1 means nnplay is slower)"
+        "ratio = nnplay / PyTorch; images/s: higher is faster; seconds: lower is "
+        "faster, so there a ratio above 1 means nnplay is slower"
     )
     return "\n".join(lines)
+
+
+def markdown_report(results, meta):
+    """Return the run as a Markdown section to paste into docs/benchmarks.md."""
+    lines = [
+        f"Run of {meta['date']}, `{meta['command']}`.",
+        "",
+        f"- Machine: {meta['cpu']}, {meta['cores']} cores; numpy {meta['numpy']} "
+        f"with {meta['numpy_blas']}; "
+        + ", ".join(f"`{k}` {v}" for k, v in meta["openblas_env"].items())
+        + ".",
+        f"- PyTorch {meta['torch']} with {meta['torch_threads']} threads."
+        if meta["torch"]
+        else "- PyTorch not installed.",
+        f"- nnplay: {meta['nnplay_source']}.",
+        f"- Load average (1, 5, 15 min) before {meta['load_average_before']}, "
+        f"after {meta['load_average_after']}.",
+        "",
+        "| row | nnplay | PyTorch | nnplay / PyTorch | goal |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    for row, values in results.items():
+        ours, theirs = values["nnplay"], values["torch"]
+        ratio = f"{ours / theirs:.2f}x" if theirs else "-"
+        goal, status = goal_status(row, values)
+        label = ROW_LABELS.get(row, row).strip()
+        lines.append(
+            f"| {label} | {format_number(ours, row)} | {format_number(theirs, row)} "
+            f"| {ratio} | {goal + ': ' + status if goal else ''} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 # -- profile ---------------------------------------------------------------------------
@@ -929,6 +999,9 @@ def parse_options(argv):
     )
     parser.add_argument("--json", type=Path, help="write the results to this file")
     parser.add_argument(
+        "--markdown", type=Path, help="write the run as a Markdown table to this file"
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="a fast smoke run (numbers are rough)"
     )
     parser.add_argument(
@@ -1026,24 +1099,26 @@ def main(argv=None):
     )
     report(f"load average before: {load_before}, after: {load_after}")
 
+    meta = {
+        "units": "images per second; rows ending in _s: seconds per 60,000 images",
+        "epoch_images_timed": epoch_seen,
+        "command": command,
+        "device": options.device,
+        "quick": options.quick,
+        "load_average_before": load_before,
+        "load_average_after": load_after,
+        "agreement_max_abs_difference": {
+            dtype: {key: value[0] for key, value in table.items()}
+            for dtype, table in differences.items()
+        },
+        **machine,
+    }
     if options.json:
-        document = dict(results)
-        document["meta"] = {
-            "units": "images per second; epoch_s in seconds per 60,000 images",
-            "epoch_images_timed": epoch_seen,
-            "command": command,
-            "device": options.device,
-            "quick": options.quick,
-            "load_average_before": load_before,
-            "load_average_after": load_after,
-            "agreement_max_abs_difference": {
-                dtype: {key: value[0] for key, value in table.items()}
-                for dtype, table in differences.items()
-            },
-            **machine,
-        }
-        options.json.write_text(json.dumps(document, indent=2) + "\n")
+        options.json.write_text(json.dumps({**results, "meta": meta}, indent=2) + "\n")
         report(f"results written to {options.json}")
+    if options.markdown:
+        options.markdown.write_text(markdown_report(results, meta))
+        report(f"Markdown table written to {options.markdown}")
 
     if options.profile:
         images, labels, _ = load_images(1280)
