@@ -394,11 +394,15 @@ class SweepPanel:
     """Quantities over a sweep of scales, with a line at the current scale.
 
     The x axis is symmetric-logarithmic (linear below 0.001), so 0, 0.001,
-    0.01 and 1 all have room.
+    0.01 and 1 all have room. ``series`` maps a key to the values at each
+    scale; ``labels`` optionally maps keys to legend labels.
     """
 
-    def __init__(self, axes, scales, series, ylabel, yscale="linear", title=""):
+    def __init__(
+        self, axes, scales, series, ylabel, yscale="linear", title="", labels=None
+    ):
         scales = numpy.asarray(scales, dtype=float)
+        labels = labels or {}
         self.lines = {}
         for colour, (name, values) in zip(SERIES_COLOURS, series.items()):
             (self.lines[name],) = axes.plot(
@@ -407,15 +411,23 @@ class SweepPanel:
                 marker="o",
                 linewidth=2,
                 color=colour,
-                label=name,
+                label=labels.get(name, name),
             )
         axes.set_xscale("symlog", linthresh=1e-3, linscale=0.5)
         axes.set_yscale(yscale)
+        # Head room above the lines for the legend.
+        values = numpy.concatenate([to_numpy(v) for v in series.values()]).astype(float)
+        low, high = float(numpy.nanmin(values)), float(numpy.nanmax(values))
+        if yscale == "log" and low > 0:
+            axes.set_ylim(low / 2, high * (high / low) ** 0.8 * 2)
+        elif yscale != "log":
+            span = max(high - low, 1e-12)
+            axes.set_ylim(low - 0.05 * span, high + 0.6 * span)
         axes.set_xlim(scales.min(), scales.max() * 1.3)
         self.current = axes.axvline(scales[0], color="black", linewidth=2, alpha=0.6)
         self.dynamic_artists = [self.current]
         style_axes(axes, title=title, xlabel="scale", ylabel=ylabel)
-        axes.legend(fontsize=FONT_SIZE - 1, frameon=False)
+        axes.legend(fontsize=FONT_SIZE - 1, frameon=False, loc="upper left")
 
     def set_current(self, scale):
         """Move the marker line to ``scale``."""

@@ -130,7 +130,9 @@ class GradientFlowExplorer(Explorer):
             "with respect to a layer's output, over a batch of "
             f"{len(self.images)} digits. With scale 0 (ReLU) a unit whose input "
             "is negative passes back <b>no gradient at all</b>: the layers "
-            "before it learn nothing from it.</span>"
+            "before it learn nothing from it. (Max pooling passes gradient to one "
+            "input in four, so about 75% of the gradient reaching the layers "
+            "before it is zero at any scale.)</span>"
         )
         super().__init__(
             children=(
@@ -165,6 +167,18 @@ class GradientFlowExplorer(Explorer):
         profiles = [self._profile(scale) for scale in scales]
         return {"scales": scales, "profiles": profiles}
 
+    def _labels(self):
+        """Legend labels: which leaky ReLU a gradient came back through."""
+        labels = {}
+        for name in self.leaky_names:
+            position = self.names.index(name)
+            if position > 0:
+                labels[self.names[position - 1]] = (
+                    f"{self.names[position - 1]} (back through {name})"
+                )
+        labels.setdefault(self.names[0], f"{self.names[0]} (first layer)")
+        return labels
+
     def _series(self, key):
         """Sweep lines: the layer before each leaky ReLU, and the first layer."""
         chosen = [self.names[0]] if key == "rms" else []
@@ -198,6 +212,7 @@ class GradientFlowExplorer(Explorer):
             ylabel="RMS of the gradient",
             yscale="log",
             title="Gradient size over the sweep",
+            labels=self._labels(),
         )
         self.zero_sweep = SweepPanel(
             figure.add_axes((0.60, 0.08, 0.38, 0.30)),
@@ -205,7 +220,9 @@ class GradientFlowExplorer(Explorer):
             self._series("zeros"),
             ylabel="% exactly zero",
             title="No gradient, over the sweep",
+            labels=self._labels(),
         )
+        self.zero_sweep.current.axes.set_yticks([0, 25, 50, 75, 100])
         self.figure.canvas.set_dynamic(
             [
                 *self.gradient_panel.dynamic_artists,
