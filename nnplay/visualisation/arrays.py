@@ -42,9 +42,9 @@ def activation_curves(scale, points=601, x_range=ACTIVATION_RANGE):
     Examples
     --------
     >>> from nnplay.visualisation import activation_curves
-    >>> curves = activation_curves(0.1, points=7)
+    >>> curves = activation_curves(0.5, points=7)
     >>> curves["x"].tolist(), curves["f"].tolist()
-    ([-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0], [-0.3, -0.2, -0.1, 0.0, 1.0, 2.0, 3.0])
+    ([-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0], [-1.5, -1.0, -0.5, 0.0, 1.0, 2.0, 3.0])
     """
     low, high = x_range
     x = numpy.linspace(low, high, points)

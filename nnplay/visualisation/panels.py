@@ -75,9 +75,9 @@ class ActivationPanel:
     --------
     >>> from nnplay.visualisation import ActivationPanel, new_figure
     >>> figure = new_figure(8, 3.5)
-    >>> panel = ActivationPanel(*figure.subplots(1, 2), scale=0.1)
+    >>> panel = ActivationPanel(*figure.subplots(1, 2), scale=0.25)
     >>> float(panel.function_line.get_ydata()[0])
-    -0.3
+    -0.75
     """
 
     def __init__(self, function_axes, derivative_axes, scale=0.01):

@@ -41,7 +41,7 @@ def mnist_like(image):
     >>> from nnplay.widgets._digit_input import mnist_like
     >>> square = np.zeros((100, 100)); square[10:30, 40:60] = 1
     >>> digit = mnist_like(square)
-    >>> digit.shape, digit.max(), digit[4:24, 4:24].min()
+    >>> digit.shape, int(digit.max()), int(digit[4:24, 4:24].min())
     ((28, 28), 255, 255)
     """
     image = numpy.asarray(image, dtype=numpy.float64)
