@@ -158,16 +158,29 @@ class JupyterServer:
 
     def request(self, method, path):
         """Send an authorised request; return the status, or None if it failed."""
+        return self.fetch(method, path)[0]
+
+    def fetch(self, method, path):
+        """Send an authorised request; return ``(status, body)`` or ``(None, b"")``."""
         try:
             connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
             connection.request(
                 method, path, headers={"Authorization": f"token {self.token}"}
             )
-            status = connection.getresponse().status
+            response = connection.getresponse()
+            status, body = response.status, response.read()
             connection.close()
         except OSError:
-            return None
-        return status
+            return None, b""
+        return status, body
+
+    def shut_down_sessions(self):
+        """End every notebook session (and its kernel) the server is running."""
+        status, body = self.fetch("GET", "/api/sessions")
+        if status != 200:
+            return
+        for session in json.loads(body):
+            self.request("DELETE", f"/api/sessions/{session['id']}")
 
     def log_text(self):
         return self.log_path.read_text(errors="replace").replace(self.token, "<token>")
@@ -393,7 +406,8 @@ class PageWatcher:
 
     def _console(self, message):
         if message.type == "error":
-            self.console_errors.append(message.text)
+            where = (message.location or {}).get("url", "")
+            self.console_errors.append(f"{message.text} [{where}]")
 
     def _websocket(self, socket):
         if "/api/kernels/" not in socket.url:
