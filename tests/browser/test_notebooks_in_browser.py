@@ -16,7 +16,7 @@ import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 LAB_NOTEBOOKS = ["01_leaky_relu.ipynb", "03_feature_maps.ipynb"]
-VOILA_NOTEBOOKS = ["03_feature_maps.ipynb"]
+VOILA_NOTEBOOKS = ["00_playground.ipynb", "03_feature_maps.ipynb"]
 EXECUTION_SECONDS = 45
 WIDGET_SECONDS = 20
 REDRAW_SECONDS = 15
