@@ -1,0 +1,1 @@
+"""Browser tests: the notebooks in JupyterLab and Voila, in headless Chromium."""
