@@ -239,8 +239,14 @@ def chromium_path():
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path):
+    """Headless Chromium, for one test module.
+
+    Playwright's synchronous API keeps an asyncio event loop running while it
+    is open; ending it with the module keeps that loop away from the tests of
+    other modules, which may look for a running loop.
+    """
     sync_api = pytest.importorskip(
         "playwright.sync_api", reason="Playwright is not installed"
     )
