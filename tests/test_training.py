@@ -245,6 +245,33 @@ def test_input_statistics_and_classes_come_from_the_data():
     assert set(predicted.tolist()) <= {"circle", "square", "triangle"}
 
 
+def test_input_statistics_given_are_kept_without_reset():
+    images, labels = blob_data(40)
+    layers = small_layers()
+    layers[0] = nnplay.imageInputLayer([8, 8, 1], "Mean", 12.5)
+
+    kept, _ = nnplay.trainNetwork(
+        images, labels, layers, quiet_options(MaxEpochs=1, ResetInputNormalization=0)
+    )
+    reset, _ = nnplay.trainNetwork(images, labels, layers, quiet_options(MaxEpochs=1))
+
+    assert float(kept.Layers[0].Mean[0, 0, 0]) == 12.5
+    assert float(reset.Layers[0].Mean[0, 0, 0]) == pytest.approx(images.mean())
+
+
+def test_a_mini_batch_larger_than_the_data_takes_all_of_it():
+    images, labels = blob_data(20)
+
+    _, info = nnplay.trainNetwork(
+        images, labels, small_layers(), quiet_options(MaxEpochs=3, MiniBatchSize=128)
+    )
+
+    assert info.TrainingLoss.shape == (3,)
+    assert np.allclose(
+        info.TrainingAccuracy * 20 / 100, np.round(info.TrainingAccuracy * 20 / 100)
+    )
+
+
 def test_one_sgdm_step_by_hand():
     # Two iterations of SGDM on a fully connected network, computed by hand
     # from the gradients of the same starting network.

@@ -9,6 +9,7 @@ import numpy
 from .. import backend
 from ..layers import BatchNormalizationLayer, ImageInputLayer
 from ..layers._format import format_size
+from ..layers.image_input import STATISTICS
 from ..network import SeriesNetwork, assembleNetwork
 from ..network.layer_array import as_layer_array
 from .options import TrainingOptions
@@ -180,7 +181,8 @@ def _prepare_network(layers, images, labels, options, seed):
     """Assemble the network, set input statistics and classes; return it."""
     input_layer = layers[0]
     statistics_given = all(
-        getattr(input_layer, name) is not None for name in input_layer.STATE
+        getattr(input_layer, name) is not None
+        for name in STATISTICS[input_layer.Normalization]
     )
 
     net = assembleNetwork(layers, seed=seed)
