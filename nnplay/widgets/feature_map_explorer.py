@@ -159,7 +159,7 @@ class FeatureMapExplorer(Explorer):
         self.apply_buttons.observe(self._on_apply_buttons, "value")
         self.observe(self._on_index, "index")
         self.observe(self._on_layer, "layer")
-        self.observe(self._request_render, ["scale", "apply_to_all"])
+        self.observe(self._on_scale, ["scale", "apply_to_all"])
         self._start()
 
     # -- building ----------------------------------------------------------------------
@@ -352,6 +352,12 @@ class FeatureMapExplorer(Explorer):
 
     def _on_layer(self, change):
         self._set_limits()
+        self._set_scales()
+        self._request_render()
+
+    def _on_scale(self, change):
+        # The network follows the slider at once; only drawing waits.
+        self._set_scales()
         self._request_render()
 
     def _on_apply_buttons(self, change):
@@ -371,6 +377,8 @@ class FeatureMapExplorer(Explorer):
     # -- rendering ------------------------------------------------------------------
 
     def _set_scales(self):
+        if self._net is None:
+            return
         for name, trained in self._trained_scales.items():
             use = self.apply_to_all or name == self.layer
             self._net.Layers[name].Scale = self.scale if use else trained
