@@ -122,6 +122,26 @@ class BatchNormalizationLayer(Layer):
         return self._num_channels
 
     @property
+    def OffsetInitializer(self):
+        """How a missing Offset is drawn."""
+        return self._offset_initializer
+
+    @OffsetInitializer.setter
+    def OffsetInitializer(self, value):
+        self._offset_initializer = check_choice(
+            "OffsetInitializer", value, INITIALIZERS
+        )
+
+    @property
+    def ScaleInitializer(self):
+        """How a missing Scale is drawn."""
+        return self._scale_initializer
+
+    @ScaleInitializer.setter
+    def ScaleInitializer(self, value):
+        self._scale_initializer = check_choice("ScaleInitializer", value, INITIALIZERS)
+
+    @property
     def Epsilon(self):
         """Added to the variance inside the square root; positive."""
         return self._epsilon

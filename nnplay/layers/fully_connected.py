@@ -89,6 +89,28 @@ class FullyConnectedLayer(Layer):
         self.Bias = Bias
 
     @property
+    def WeightsInitializer(self):
+        """How missing weights are drawn."""
+        return self._weights_initializer
+
+    @WeightsInitializer.setter
+    def WeightsInitializer(self, value):
+        self._weights_initializer = check_choice(
+            "WeightsInitializer", value, WEIGHTS_INITIALIZERS
+        )
+
+    @property
+    def BiasInitializer(self):
+        """How a missing bias is drawn."""
+        return self._bias_initializer
+
+    @BiasInitializer.setter
+    def BiasInitializer(self, value):
+        self._bias_initializer = check_choice(
+            "BiasInitializer", value, BIAS_INITIALIZERS
+        )
+
+    @property
     def OutputSize(self):
         """Number of outputs; read-only."""
         return self._output_size
