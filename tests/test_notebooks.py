@@ -62,7 +62,14 @@ def execute_notebook(path, kernel_spec_manager):
         allow_errors=False,
         resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
     )
-    client.execute()
+    try:
+        client.execute()
+    finally:
+        # The client does not stop a kernel whose manager it was given.
+        if client.kc is not None:
+            client.kc.stop_channels()
+        if kernel_manager.has_kernel:
+            kernel_manager.shutdown_kernel(now=True)
     return notebook
 
 
@@ -140,9 +147,13 @@ for path in sorted(notebooks.glob("*.ipynb")):
     notebook = nbformat.read(path, as_version=4)
     notebook.cells.append(nbformat.v4.new_code_cell("import nnplay; nnplay.__file__"))
     started = time.perf_counter()
-    NotebookClient(notebook, km=KernelManager(kernel_name="binder",
-                   kernel_spec_manager=specs), timeout=600,
-                   resources={"metadata": {"path": str(notebooks)}}).execute()
+    manager = KernelManager(kernel_name="binder", kernel_spec_manager=specs)
+    try:
+        NotebookClient(notebook, km=manager, timeout=600,
+                       resources={"metadata": {"path": str(notebooks)}}).execute()
+    finally:
+        if manager.has_kernel:
+            manager.shutdown_kernel(now=True)
     report[path.name] = {
         "seconds": round(time.perf_counter() - started, 1),
         "nnplay": notebook.cells[-1].outputs[0]["data"]["text/plain"].strip("'"),
