@@ -171,7 +171,7 @@ class ActivationPanel:
         self.left_limit_marker.set_ydata([float(scale)])
         self.function_title.set_text(f"Leaky ReLU, scale = {format_scale(scale)}")
         self.derivative_title.set_text(
-            f"Its derivative: {format_scale(scale)} for x < 0, 1 for x \u2265 0"
+            f"Slope: {format_scale(scale)} for x < 0, 1 for x \u2265 0"
         )
 
 

@@ -40,11 +40,15 @@ APPLY_SHOWN = "the shown layer only"
 
 
 def nice_limit(value):
-    """Round a positive number up to 1, 2 or 5 times a power of ten."""
+    """Round a positive number up to a few steps per power of ten (1, 1.5, 2, ... 8).
+
+    Steps this fine keep the colour scale close to the data, so that the
+    feature maps use most of the colour map.
+    """
     if not value > 0 or not math.isfinite(value):
         return 1.0
     power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 5, 10):
+    for step in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
         if value <= step * power:
             return float(step * power)
     return float(10 * power)
@@ -265,7 +269,7 @@ class FeatureMapExplorer(Explorer):
         self._request_render()
 
     def _reference_limits(self, net, names):
-        """Colour limit per leaky layer: 99.5% of |values entering it|, rounded up."""
+        """Colour limit per leaky layer: 99% of |values entering it|, rounded up."""
         if self.images is None or len(self.images) == 0:
             return {name: 1.0 for name in names}
         before = [self._before_name(net, name) for name in names]
@@ -273,7 +277,7 @@ class FeatureMapExplorer(Explorer):
         values = net.activations(sample, before)
         return {
             name: nice_limit(
-                float(numpy.percentile(numpy.abs(to_numpy(value)), 99.5))
+                float(numpy.percentile(numpy.abs(to_numpy(value)), 99))
             )  # to_numpy copies from the GPU, waiting for it
             for name, value in zip(names, values)
         }

@@ -94,10 +94,10 @@ class ScaleExplorer(Explorer):
     scale = traitlets.Float(0.01, help="The leaky ReLU's scale.")
 
     def __init__(self, scale=0.01, **kwargs):
-        self.figure = live_figure(10, 4.2)
+        self.figure = live_figure(8.6, 3.9)
         function_axes, derivative_axes = self.figure.subplots(1, 2)
         self.figure.subplots_adjust(
-            left=0.08, right=0.98, bottom=0.16, top=0.88, wspace=0.28
+            left=0.09, right=0.98, bottom=0.16, top=0.88, wspace=0.3
         )
         self.panel = ActivationPanel(function_axes, derivative_axes, scale)
         self.figure.canvas.set_dynamic(self.panel.dynamic_artists)
