@@ -1014,6 +1014,11 @@ def parse_options(argv):
         "--samples", type=int, default=7, help="timing samples per row (median)"
     )
     parser.add_argument(
+        "--threads",
+        type=int,
+        help="limit numpy's BLAS and PyTorch to this many threads (default: theirs)",
+    )
+    parser.add_argument(
         "--epoch-images",
         type=int,
         default=10_000,
@@ -1030,6 +1035,8 @@ def parse_options(argv):
         help="profile nnplay only, with no agreement check and no timings",
     )
     options = parser.parse_args(argv)
+    if options.threads is not None and options.threads < 1:
+        parser.error(f"--threads must be a positive integer; got {options.threads}.")
     if options.samples < 1:
         parser.error(f"--samples must be a positive integer; got {options.samples}.")
     if not 1 <= options.epoch_images <= EPOCH_IMAGES:
@@ -1048,6 +1055,12 @@ def main(argv=None):
 
     backend.set_backend("cupy" if options.device == "gpu" else "numpy")
     torch_module = import_torch()
+    if options.threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(options.threads, user_api="blas")
+        if torch_module is not None:
+            torch_module.set_num_threads(options.threads)
     if options.device == "gpu" and torch_module is not None:
         if not torch_module.cuda.is_available():
             torch_module = None
