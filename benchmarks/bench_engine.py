@@ -561,6 +561,36 @@ def load_average():
     return [round(value, 2) for value in os.getloadavg()]
 
 
+def cpu_counters():
+    """Return ``(busy, total)`` CPU seconds of the machine and this process's own.
+
+    From /proc/stat (Linux); ``None`` where it cannot be read.
+    """
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except (OSError, IndexError):
+        return None
+    ticks = [int(value) for value in fields]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+    hertz = os.sysconf("SC_CLK_TCK")
+    own = os.times()
+    return (sum(ticks) - idle) / hertz, sum(ticks) / hertz, own.user + own.system
+
+
+def others_cpu_share(before, after):
+    """Return the share of all cores that other programs used between two counters.
+
+    The machine's busy time less this process's own CPU time, over the
+    total time of all cores: 0.5 on a 2-core machine means one core was
+    taken by something else on average.
+    """
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    busy = after[0] - before[0]
+    own = after[2] - before[2]
+    return max(0.0, min(1.0, (busy - own) / (after[1] - before[1])))
+
+
 # -- the benchmark ---------------------------------------------------------------------
 
 
@@ -810,7 +840,13 @@ def markdown_report(results, meta):
         else "- PyTorch not installed.",
         f"- nnplay: {meta['nnplay_source']}.",
         f"- Load average (1, 5, 15 min) before {meta['load_average_before']}, "
-        f"after {meta['load_average_after']}.",
+        f"after {meta['load_average_after']}; other programs used "
+        + (
+            f"{meta['others_cpu_share']:.0%}"
+            if meta["others_cpu_share"] is not None
+            else "an unknown share"
+        )
+        + " of the CPU time during the run.",
         "",
         "| row | nnplay | PyTorch | nnplay / PyTorch | goal |",
         "| --- | ---: | ---: | ---: | --- |",
@@ -1067,6 +1103,7 @@ def main(argv=None):
             report("PyTorch has no CUDA device here: measuring nnplay only.")
     machine = machine_info(torch_module)
     load_before = load_average()
+    counters_before = cpu_counters()
     command = " ".join([Path(sys.executable).name, *sys.argv])
     report(f"nnplay engine benchmark, {machine['date']}")
     report(f"command: {command}")
@@ -1103,6 +1140,7 @@ def main(argv=None):
         return 2
 
     load_after = load_average()
+    others = others_cpu_share(counters_before, cpu_counters())
     report()
     report(format_table(results))
     report(
@@ -1110,7 +1148,15 @@ def main(argv=None):
         f"batches of {EPOCH_BATCH}: the median time per image over {chunks} groups "
         f"of batches, times {EPOCH_IMAGES}."
     )
-    report(f"load average before: {load_before}, after: {load_after}")
+    report(
+        f"load average before: {load_before}, after: {load_after} (the run's own "
+        f"threads count in 'after')"
+    )
+    if others is not None:
+        report(
+            f"other programs used {others:.0%} of the machine's CPU time during the "
+            f"run (0% is a quiet machine)"
+        )
 
     meta = {
         "units": "images per second; rows ending in _s: seconds per 60,000 images",
@@ -1120,6 +1166,7 @@ def main(argv=None):
         "quick": options.quick,
         "load_average_before": load_before,
         "load_average_after": load_after,
+        "others_cpu_share": None if others is None else round(others, 3),
         "agreement_max_abs_difference": {
             dtype: {key: value[0] for key, value in table.items()}
             for dtype, table in differences.items()
