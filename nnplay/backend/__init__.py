@@ -105,7 +105,8 @@ def array_module(*arrays):
     that do not have it.
     """
     for array in arrays:
-        if type(array).__module__.startswith("cupy"):
+        kind = type(array)
+        if kind is not numpy.ndarray and kind.__module__.startswith("cupy"):
             return _active["module"] if get_backend() == "cupy" else _import_cupy()
     return numpy
 

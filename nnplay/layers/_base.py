@@ -386,14 +386,15 @@ class Layer:
         They move to ``X``'s array module the first time they meet it, and are
         cast to ``X``'s dtype when it differs (no copy when it does not).
         """
-        module = backend.array_module(X)
         values = []
         for name in names:
             value = getattr(self, "_" + name)
-            if backend.array_module(value) is not module:
-                self._move_to(module)
+            if type(value) is not type(X):
+                self._move_to(backend.array_module(X))
                 value = getattr(self, "_" + name)
-            values.append(value.astype(X.dtype, copy=False))
+            if value.dtype != X.dtype:
+                value = value.astype(X.dtype)
+            values.append(value)
         return values if len(values) > 1 else values[0]
 
     # -- display --------------------------------------------------------------

@@ -10,10 +10,13 @@ which BLAS computes faster than ``sum(axis=...)``.
 
 from .. import backend
 
+#: Below this many values the tiled vector costs more than it saves.
+WIDE_ROWS_FROM = 1 << 15
+
 
 def channel_rows(X):
     """Return ``(rows, repeats)``: ``X`` as 2-D rows, and how often C repeats in one."""
-    if X.ndim == 4:
+    if X.ndim == 4 and X.size >= WIDE_ROWS_FROM:
         return X.reshape(X.shape[0] * X.shape[1], X.shape[2] * X.shape[3]), X.shape[2]
     return X.reshape(-1, X.shape[-1]), 1
 

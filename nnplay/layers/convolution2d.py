@@ -34,10 +34,12 @@ def unroll_patches(Xp, filter_size, stride, dilation, output_size, out=None):
     one matrix product with the ``(K + 1, F)`` weights-and-bias matrix, and
     the same product, transposed, gives the gradients of both.
 
-    With one input channel the buffer is laid out ``(K + 1, M)`` and the
-    matrix returned is its transpose (BLAS takes it as it is), so that each
-    filter offset is one contiguous copy. Otherwise it is ``(M, K + 1)``. The
-    copies loop over the ``kh * kw`` filter offsets, never over pixels.
+    The receptive fields are a strided view of ``Xp`` (no copy), and one copy
+    lays them out. numpy merges neighbouring axes that are contiguous in both
+    arrays, so with unit stride and dilation along the width each filter row's
+    ``kw * C`` values move as one run. With one input channel the buffer is
+    laid out ``(K + 1, M)`` and the matrix returned is its transpose (BLAS
+    takes it as it is), so that the runs are rows of the image instead.
     ``out`` is a buffer from an earlier call, reused when it fits.
     """
     xp = backend.array_module(Xp)
@@ -50,29 +52,24 @@ def unroll_patches(Xp, filter_size, stride, dilation, output_size, out=None):
     if out is None or out.shape != shape or out.dtype != Xp.dtype:
         out = xp.empty(shape, dtype=Xp.dtype)
 
-    for i in range(kh):
-        window_rows = window_slices(i, dh, sh, ho)
-        contiguous_width = Xp.strides[2] == Xp.strides[3] * channels
-        if not one_channel and sw == 1 and dw == 1 and contiguous_width:
-            # With unit stride and dilation along the width, the kw * C values
-            # one filter row sees are contiguous in Xp: copy them in one run.
-            rows_view = Xp[:, window_rows]
-            span = kw * channels
-            window = xp.lib.stride_tricks.as_strided(
-                rows_view, shape=(batch, ho, wo, span), strides=rows_view.strides
-            )
-            out[..., i * span : (i + 1) * span] = window
-            continue
-        for j in range(kw):
-            window = Xp[:, window_rows, window_slices(j, dw, sw, wo), :]
-            offset = (i * kw + j) * channels
-            if one_channel:
-                out[offset] = window[..., 0]
-            else:
-                out[..., offset : offset + channels] = window
+    image, row, column, channel = Xp.strides
+    as_strided = xp.lib.stride_tricks.as_strided
     if one_channel:
+        fields = as_strided(
+            Xp,
+            shape=(kh, kw, batch, ho, wo),
+            strides=(row * dh, column * dw, image, row * sh, column * sw),
+        )
+        out[:count].reshape(kh, kw, batch, ho, wo)[...] = fields
         out[count] = 1
         return out.reshape(count + 1, rows).T, out
+
+    fields = as_strided(
+        Xp,
+        shape=(batch, ho, wo, kh, kw, channels),
+        strides=(image, row * sh, column * sw, row * dh, column * dw, channel),
+    )
+    out[..., :count].reshape(batch, ho, wo, kh, kw, channels)[...] = fields
     out[..., count] = 1
     return out.reshape(rows, count + 1), out
 

@@ -127,8 +127,11 @@ class MaxPooling2DLayer(Layer):
     def initialize(self, input_size, rng):
         self._resolved_padding = self._geometry(input_size)[0]
 
-    def _pool(self, X):
-        """Return the pooled output and what backward needs to route gradients."""
+    def _pool(self, X, remember=True):
+        """Return the pooled output and what backward needs to route gradients.
+
+        With ``remember=False`` (inference) only the output is computed.
+        """
         xp = backend.array_module(X)
         if X.dtype.kind != "f":
             X = X.astype(backend.DEFAULT_DTYPE)
@@ -145,12 +148,12 @@ class MaxPooling2DLayer(Layer):
         # First the maximum over each window's columns, row by row, then over
         # those row maxima. Each keeps the first maximum on ties, so the
         # winner is the first maximum of the window in row-major order.
-        across, column_choice = running_max(X, 2, pw, sw, out_w)
-        Z, row_choice = running_max(across, 1, ph, sh, out_h)
+        across, column_choice = running_max(X, 2, pw, sw, out_w, remember)
+        Z, row_choice = running_max(across, 1, ph, sh, out_h, remember)
         return Z, (column_choice, row_choice, X.shape, padding)
 
     def predict(self, X):
-        return self._pool(X)[0]
+        return self._pool(X, remember=False)[0]
 
     def forward(self, X):
         return self._pool(X)
@@ -176,23 +179,27 @@ def _along(axis, offset, step, count):
     return tuple(index)
 
 
-def running_max(X, axis, size, step, count):
+def running_max(X, axis, size, step, count, remember=True):
     """Return the maximum of ``size`` strided slices of ``X`` along ``axis``.
 
     Also returns, as an array of ``X``'s dtype, which slice (0 .. size-1)
     held the first maximum: a later slice wins only when strictly larger.
+    With ``remember=False`` that choice is not computed and is ``None``.
     """
     xp = backend.array_module(X)
     best = X[_along(axis, 0, step, count)].copy()
-    choice = xp.zeros(best.shape, dtype=X.dtype)
+    choice = xp.zeros(best.shape, dtype=X.dtype) if remember and size > 2 else None
     for offset in range(1, size):
         candidate = X[_along(axis, offset, step, count)]
-        larger = candidate > best
-        if size == 2:
-            choice = larger.astype(X.dtype)
-        else:
-            xp.putmask(choice, larger, offset)
+        if remember:
+            larger = candidate > best
+            if size == 2:
+                choice = larger.astype(X.dtype)
+            else:
+                xp.putmask(choice, larger, offset)
         xp.maximum(best, candidate, out=best)
+    if remember and choice is None:
+        choice = xp.zeros(best.shape, dtype=X.dtype)  # a window of one
     return best, choice
 
 
