@@ -341,7 +341,7 @@ class NnplaySGDM:
     def step(self, X, T):
         """Run forward, backward and the update on prepared ``X``, one-hot ``T``."""
         net = self.net
-        loss, grads, memories, _ = net.training_pass(X, T)
+        loss, grads, memories, _, _ = net.training_pass(X, T)
 
         for (layer_name, name), gradient in grads.items():
             layer = self.layers[layer_name]

@@ -52,7 +52,7 @@ def test_sgdm_step_is_matlab_update(bench, images_and_labels, numpy_backend):
     net = bench.build_nnplay_network(images)
     X = images[..., None].astype(numpy.float32)
     T = net.targets(labels, X.dtype)
-    _, grads, _, _ = net.training_pass(X, T)
+    grads = net.training_pass(X, T).grads
     before = {key: value.copy() for key, value in net.learnables().items()}
     mean_before = net.Layers["batchnorm_1"].TrainedMean.copy()
 

@@ -2,6 +2,7 @@
 
 import copy
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy
 
@@ -58,6 +59,21 @@ class Gradients(Mapping):
                 f"    {layer:>12}  {name:<8} {'x'.join(map(str, value.shape))}"
             )
         return "\n".join(lines) + "\n"
+
+
+class TrainingPass(NamedTuple):
+    """What one forward and backward pass in training mode gives."""
+
+    #: The mean loss of the batch, a 0-d array on the active backend.
+    loss: object
+    #: ``{(layer name, parameter name): gradient}``, in network order.
+    grads: dict
+    #: The training memory of each layer but the output layer, by position.
+    memories: list
+    #: ``{layer name: gradient reaching its output}``; empty unless asked for.
+    outputs: dict
+    #: The network's output for the batch (the softmax probabilities).
+    scores: object
 
 
 class SeriesNetwork:
@@ -215,13 +231,8 @@ class SeriesNetwork:
 
         Returns
         -------
-        loss : 0-d array
-        grads : dict
-            ``{(layer name, parameter name): gradient}``.
-        memories : list
-            The training memory of each layer, for updating batch statistics.
-        outputs : dict
-            ``{layer name: gradient}``; empty unless ``keep_outputs``.
+        TrainingPass
+            ``(loss, grads, memories, outputs, scores)``.
 
         The network's parameters and statistics are not changed.
         """
@@ -288,7 +299,7 @@ class SeriesNetwork:
             if (layer.Name, name) in grads
         }
         flow = {layer.Name: flow[layer.Name] for layer in layers if layer.Name in flow}
-        return loss, ordered, memories, flow
+        return TrainingPass(loss, ordered, memories, flow, Y)
 
     def gradients(self, X, labels):
         """Return ``(loss, grads)`` for images ``X`` with class ``labels``.
@@ -301,8 +312,8 @@ class SeriesNetwork:
         """
         X = self._layers[0].prepare(self._as_batch(X))
         T = self.targets(labels, X.dtype)
-        loss, grads, _, flow = self.training_pass(X, T, keep_outputs=True)
-        return float(loss), Gradients(grads, flow)
+        result = self.training_pass(X, T, keep_outputs=True)
+        return float(result.loss), Gradients(result.grads, result.outputs)
 
     def learnables(self):
         """Return ``{(layer name, parameter name): array}`` in network order."""

@@ -78,35 +78,6 @@ class TrainingInfo:
         return "\n".join(lines) + "\n"
 
 
-class OutputRecorder:
-    """Keeps the network output that the output layer's loss receives.
-
-    ``training_pass`` hands the softmax output to ``forwardLoss``; recording
-    it gives the training accuracy without a second forward pass. The
-    recording shadows the method on this one layer object only and is removed
-    on exit.
-    """
-
-    def __init__(self, layer):
-        self.layer = layer
-        self.output = None
-
-    def __enter__(self):
-        method = type(self.layer).forwardLoss
-        layer = self.layer
-
-        def forwardLoss(Y, T):
-            self.output = Y
-            return method(layer, Y, T)
-
-        layer.forwardLoss = forwardLoss
-        return self
-
-    def __exit__(self, *exc_info):
-        self.layer.__dict__.pop("forwardLoss", None)
-        self.output = None
-
-
 # -- checking the inputs -----------------------------------------------------
 
 
@@ -581,22 +552,21 @@ class Trainer:
         count = self.images.shape[0]
 
         try:
-            with OutputRecorder(net._layers[-1]) as recorder:
-                self._call_output_functions(0, "start")
-                order = numpy.arange(count)
-                if options.Shuffle == "once":
+            self._call_output_functions(0, "start")
+            order = numpy.arange(count)
+            if options.Shuffle == "once":
+                order = self.rng.permutation(count)
+            for self.epoch in range(1, options.MaxEpochs + 1):
+                if options.Shuffle == "every-epoch":
                     order = self.rng.permutation(count)
-                for self.epoch in range(1, options.MaxEpochs + 1):
-                    if options.Shuffle == "every-epoch":
-                        order = self.rng.permutation(count)
-                    learn_rate = _learn_rate(options, self.epoch)
-                    for batch in range(self.iterations_per_epoch):
-                        start = batch * self.batch_size
-                        indices = order[start : start + self.batch_size]
-                        self._iteration(indices, solver, moving, recorder, learn_rate)
-                        bar.advance()
-                        if self._after_iteration(self.epoch, bar, plot, learn_rate):
-                            return False
+                learn_rate = _learn_rate(options, self.epoch)
+                for batch in range(self.iterations_per_epoch):
+                    start = batch * self.batch_size
+                    indices = order[start : start + self.batch_size]
+                    self._iteration(indices, solver, moving, learn_rate)
+                    bar.advance()
+                    if self._after_iteration(self.epoch, bar, plot, learn_rate):
+                        return False
         except KeyboardInterrupt:
             warnings.warn(
                 f"trainNetwork was interrupted at epoch {self.epoch}, after "
@@ -634,7 +604,7 @@ class Trainer:
             return math.nan, math.nan, True
         return final_loss, final_accuracy, False
 
-    def _iteration(self, indices, solver, moving, recorder, learn_rate):
+    def _iteration(self, indices, solver, moving, learn_rate):
         """One step: forward, backward, update, and the record of its loss."""
         net = self.net
         xp = backend.xp()
@@ -647,8 +617,7 @@ class Trainer:
         T = xp.zeros((target.shape[0], self.num_classes), dtype=X.dtype)
         T[xp.arange(target.shape[0]), target] = 1
 
-        loss, grads, memories, _ = net.training_pass(X, T)
-        scores = recorder.output
+        loss, grads, memories, _, scores = net.training_pass(X, T)
         correct = (scores.reshape(scores.shape[0], -1).argmax(axis=1) == target).sum()
 
         solver.step(grads, learn_rate)
