@@ -411,3 +411,28 @@ def test_convolution_of_non_contiguous_input_matches(xp, rng):
 
     assert_close(conv.predict(xp.asarray(transposed)), conv.predict(xp.asarray(X)))
     assert_close(conv.predict(xp.asarray(X[:, :, ::-1])), conv.predict(xp.asarray(X[:, :, ::-1].copy())))
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        nnplay.maxPooling2dLayer(2, "Stride", 2),
+        nnplay.maxPooling2dLayer(3, "Stride", 1, "Padding", 1),
+        nnplay.batchNormalizationLayer("Offset", [0.1, 0.2], "Scale", [1.5, 0.5], "TrainedMean", 0, "TrainedVariance", 1),
+        nnplay.convolution2dLayer(3, 2, "Weights", numpy.linspace(-1, 1, 36).reshape(3, 3, 2, 2), "Bias", [0.5, -0.5]),
+        nnplay.leakyReluLayer(0.2),
+    ],
+    ids=lambda layer: layer.CLASS_NAME,
+)
+def test_backward_leaves_its_inputs_and_memory_as_they_were(xp, rng, layer):
+    X = xp.asarray(rng.normal(size=(2, 6, 6, 2)))
+    Z, memory = layer.forward(X)
+    dZ = xp.asarray(rng.normal(size=Z.shape))
+    kept = [nnplay.to_numpy(a).copy() for a in (X, Z, dZ)]
+
+    first, _ = layer.backward(X, Z, dZ, memory)
+    second, _ = layer.backward(X, Z, dZ, memory)
+
+    assert_close(first, second)
+    for before, after in zip(kept, (X, Z, dZ)):
+        numpy.testing.assert_array_equal(before, nnplay.to_numpy(after))

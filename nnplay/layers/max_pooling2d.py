@@ -162,13 +162,10 @@ class MaxPooling2DLayer(Layer):
         if memory is None:
             memory = self._pool(X)[1]
         column_choice, row_choice, padded_shape, (top, _, left, _) = memory
-        xp = backend.array_module(dZ)
         (ph, pw), (sh, sw) = self._pool_size, self._stride
 
-        d_across = xp.zeros(column_choice.shape, dtype=dZ.dtype)
-        route_back(dZ, row_choice, d_across, 1, ph, sh)
-        dXp = xp.zeros(padded_shape, dtype=dZ.dtype)
-        route_back(d_across, column_choice, dXp, 2, pw, sw)
+        d_across = route_back(dZ, row_choice, column_choice.shape, 1, ph, sh)
+        dXp = route_back(d_across, column_choice, padded_shape, 2, pw, sw)
         return dXp[:, top : top + X.shape[1], left : left + X.shape[2], :], {}
 
 
@@ -203,18 +200,36 @@ def running_max(X, axis, size, step, count, remember=True):
     return best, choice
 
 
-def route_back(d_output, choice, d_input, axis, size, step):
-    """Add each output gradient to the input slice that ``running_max`` chose."""
+def route_back(d_output, choice, input_shape, axis, size, step):
+    """Return the input gradient: each output's sent to the slice ``running_max`` chose.
+
+    When the windows tile the input exactly (``step == size``, nothing left
+    over), every input position receives from one window, so the slices are
+    written rather than added to a zeroed array.
+    """
+    xp = backend.array_module(d_output)
     count = d_output.shape[axis]
+    tiled = step == size and count * step == input_shape[axis]
+    d_input = (xp.empty if tiled else xp.zeros)(input_shape, dtype=d_output.dtype)
     if size == 2:
         # choice is 0 or 1: one product serves both slices.
         second = d_output * choice
-        d_input[_along(axis, 1, step, count)] += second
-        d_input[_along(axis, 0, step, count)] += d_output - second
-        return
+        first = d_output - second
+        if tiled:
+            d_input[_along(axis, 1, step, count)] = second
+            d_input[_along(axis, 0, step, count)] = first
+        else:
+            d_input[_along(axis, 1, step, count)] += second
+            d_input[_along(axis, 0, step, count)] += first
+        return d_input
     for offset in range(size):
         mask = (choice == offset).astype(d_output.dtype)
-        d_input[_along(axis, offset, step, count)] += d_output * mask
+        part = d_output * mask
+        if tiled:
+            d_input[_along(axis, offset, step, count)] = part
+        else:
+            d_input[_along(axis, offset, step, count)] += part
+    return d_input
 
 
 def maxPooling2dLayer(*args, **kwargs):
