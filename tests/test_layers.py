@@ -418,7 +418,7 @@ def test_convolution_of_non_contiguous_input_matches(xp, rng):
     [
         nnplay.maxPooling2dLayer(2, "Stride", 2),
         nnplay.maxPooling2dLayer(3, "Stride", 1, "Padding", 1),
-        nnplay.batchNormalizationLayer("Offset", [0.1, 0.2], "Scale", [1.5, 0.5], "TrainedMean", 0, "TrainedVariance", 1),
+        nnplay.batchNormalizationLayer("Offset", [0.1, 0.2], "Scale", [1.5, 0.5], "TrainedMean", [0, 0], "TrainedVariance", [1, 1]),
         nnplay.convolution2dLayer(3, 2, "Weights", numpy.linspace(-1, 1, 36).reshape(3, 3, 2, 2), "Bias", [0.5, -0.5]),
         nnplay.leakyReluLayer(0.2),
     ],
