@@ -436,3 +436,18 @@ def test_backward_leaves_its_inputs_and_memory_as_they_were(xp, rng, layer):
     assert_close(first, second)
     for before, after in zip(kept, (X, Z, dZ)):
         numpy.testing.assert_array_equal(before, nnplay.to_numpy(after))
+
+
+def test_convolution_sees_weights_changed_in_place_or_replaced(xp):
+    conv = nnplay.convolution2dLayer(1, 1, "Weights", [[[[2.0]]]], "Bias", [1.0])
+    X = xp.ones((1, 2, 2, 1))
+    assert_close(conv.predict(X).ravel(), [3.0] * 4)
+
+    conv.Weights[...] = 5.0  # in place, as training updates it
+    conv.Bias[...] = 0.5
+    assert_close(conv.predict(X).ravel(), [5.5] * 4)
+
+    conv.Weights = [[[[-1.0]]]]  # a new array
+    assert_close(conv.predict(X).ravel(), [-0.5] * 4)
+    conv.Stride = 2
+    assert conv.predict(X).shape == (1, 1, 1, 1)

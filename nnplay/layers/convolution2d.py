@@ -176,6 +176,8 @@ class Convolution2DLayer(Layer):
         self.Weights = Weights
         self.Bias = Bias
         self._buffer = None
+        self._combined = None
+        self._last_geometry = None
 
     # -- properties ------------------------------------------------------------
 
@@ -352,7 +354,19 @@ class Convolution2DLayer(Layer):
     # -- math ------------------------------------------------------------------
 
     def _geometry(self, X):
-        """Return the padding and output size for input ``X``, checking channels."""
+        """Return the padding and output size for input ``X``, checking channels.
+
+        The result is kept for the next call with the same input size and
+        hyperparameters: the slider calls this layer dozens of times a second.
+        """
+        key = (X.shape[1:], self._stride, self._dilation, self._padding)
+        if self._last_geometry is not None and self._last_geometry[0] == key:
+            return self._last_geometry[1]
+        result = self._compute_geometry(X)
+        self._last_geometry = (key, result)
+        return result
+
+    def _compute_geometry(self, X):
         batch, height, width, channels = X.shape
         if self._num_channels != "auto" and channels != self._num_channels:
             raise InputSizeError(
@@ -388,7 +402,6 @@ class Convolution2DLayer(Layer):
                 f"Layer '{self.Name}' has no Weights or Bias yet: assemble it into "
                 f"a network, or set them."
             )
-        xp = backend.array_module(X)
         Xp = self._pad(X, padding)
         patches, buffer = unroll_patches(
             Xp,
@@ -401,13 +414,38 @@ class Convolution2DLayer(Layer):
         if reuse:
             self._buffer = buffer
 
-        weights, bias = self._parameters(X, "Weights", "Bias")
-        weights_and_bias = xp.concatenate(
-            [weights.reshape(-1, self._num_filters), bias.reshape(1, -1)]
-        )
-        Z = patches @ weights_and_bias
+        Z = patches @ self._weights_and_bias(X)
         Z = Z.reshape(X.shape[0], *output_size, self._num_filters)
         return Z, (patches, Xp.shape, padding)
+
+    def _weights_and_bias(self, X):
+        """Return the ``(K + 1, F)`` matrix of the weights, the bias as its last row.
+
+        The matrix is built once; from then on ``Weights`` and ``Bias`` are
+        views of it, so in-place updates of either (as training makes) show
+        in it. Assigning new arrays rebuilds it at the next call.
+        """
+        combined = self._combined
+        if (
+            combined is None
+            or type(combined) is not type(X)
+            or self._Weights.base is not combined
+            or self._Bias.base is not combined
+        ):
+            xp = backend.array_module(X)
+            self._move_to(xp)
+            weights, bias = self._Weights, self._Bias
+            dtype = xp.result_type(weights.dtype, bias.dtype)
+            combined = xp.concatenate(
+                [
+                    weights.reshape(-1, self._num_filters).astype(dtype),
+                    bias.reshape(1, -1).astype(dtype),
+                ]
+            )
+            self._Weights = combined[:-1].reshape(weights.shape)
+            self._Bias = combined[-1].reshape(bias.shape)
+            self._combined = combined
+        return combined if combined.dtype == X.dtype else combined.astype(X.dtype)
 
     def predict(self, X):
         return self._convolve(X, reuse=False)[0]

@@ -58,6 +58,7 @@ class MaxPooling2DLayer(Layer):
     def __init__(self, PoolSize, Stride=1, Padding=0, Name=""):
         super().__init__(Name)
         self._pool_size = check_integer_vector("PoolSize", PoolSize, 2)
+        self._last_geometry = None
         self.Stride = Stride
         self.Padding = Padding
 
@@ -104,6 +105,15 @@ class MaxPooling2DLayer(Layer):
         )
 
     def _geometry(self, input_size):
+        """Return the padding and output size, kept for the next same-sized input."""
+        key = (tuple(input_size[:2]), self._stride, self._padding)
+        if self._last_geometry is not None and self._last_geometry[0] == key:
+            return self._last_geometry[1]
+        result = self._compute_geometry(input_size)
+        self._last_geometry = (key, result)
+        return result
+
+    def _compute_geometry(self, input_size):
         height, width = input_size[:2]
         padding = resolve_padding(
             self._padding, (height, width), self._pool_size, self._stride
