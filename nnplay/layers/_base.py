@@ -532,3 +532,40 @@ def as_float_array(X):
     if X.dtype.kind != "f":
         return X.astype(backend.DEFAULT_DTYPE)
     return X
+
+
+class SlidingWindow:
+    """Stride and padding, shared by the layers that slide a window over an image.
+
+    Mixed into :class:`Layer` subclasses that keep ``_stride``, ``_padding``
+    and ``_resolved_padding``.
+    """
+
+    @property
+    def Stride(self):
+        """Vertical and horizontal step of the window."""
+        return self._stride
+
+    @Stride.setter
+    def Stride(self, value):
+        self._stride = check_integer_vector("Stride", value, 2)
+
+    @property
+    def Padding(self):
+        """``'same'`` or ``(top, bottom, left, right)``."""
+        return self._padding
+
+    @Padding.setter
+    def Padding(self, value):
+        self._padding = check_padding("Padding", value)
+        self._resolved_padding = None if self._padding == "same" else self._padding
+
+    @property
+    def PaddingMode(self):
+        """``'same'`` or ``'manual'``; read-only."""
+        return "same" if self._padding == "same" else "manual"
+
+    @property
+    def PaddingSize(self):
+        """Padding ``[t b l r]``; for 'same' known once the input size is."""
+        return self._resolved_padding or (0, 0, 0, 0)

@@ -4,11 +4,11 @@ from .. import backend
 from ._base import (
     InputSizeError,
     Layer,
+    SlidingWindow,
     array_property,
     as_parameter,
     check_choice,
     check_integer_vector,
-    check_padding,
     check_positive_integer,
     check_real_scalar,
     parse_arguments,
@@ -74,7 +74,7 @@ def unroll_patches(Xp, filter_size, stride, dilation, output_size, out=None):
     return out.reshape(rows, count + 1), out
 
 
-class Convolution2DLayer(Layer):
+class Convolution2DLayer(SlidingWindow, Layer):
     r"""2-D convolution: sliding filters over an image, plus a bias per filter.
 
     .. math::
@@ -197,15 +197,6 @@ class Convolution2DLayer(Layer):
         return self._num_channels
 
     @property
-    def Stride(self):
-        """Vertical and horizontal step of the filters."""
-        return self._stride
-
-    @Stride.setter
-    def Stride(self, value):
-        self._stride = check_integer_vector("Stride", value, 2)
-
-    @property
     def DilationFactor(self):
         """Vertical and horizontal spacing of the filter taps."""
         return self._dilation
@@ -213,26 +204,6 @@ class Convolution2DLayer(Layer):
     @DilationFactor.setter
     def DilationFactor(self, value):
         self._dilation = check_integer_vector("DilationFactor", value, 2)
-
-    @property
-    def Padding(self):
-        """``'same'`` or ``(top, bottom, left, right)``."""
-        return self._padding
-
-    @Padding.setter
-    def Padding(self, value):
-        self._padding = check_padding("Padding", value)
-        self._resolved_padding = None if self._padding == "same" else self._padding
-
-    @property
-    def PaddingMode(self):
-        """``'same'`` or ``'manual'``; read-only."""
-        return "same" if self._padding == "same" else "manual"
-
-    @property
-    def PaddingSize(self):
-        """Padding ``[t b l r]``; for 'same' known once the input size is."""
-        return self._resolved_padding or (0, 0, 0, 0)
 
     @property
     def PaddingValue(self):

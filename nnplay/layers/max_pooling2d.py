@@ -4,8 +4,8 @@ from .. import backend
 from ._base import (
     InputSizeError,
     Layer,
+    SlidingWindow,
     check_integer_vector,
-    check_padding,
     parse_arguments,
     resolve_padding,
     sliding_output_size,
@@ -14,7 +14,7 @@ from ._format import format_size, format_vector
 from .convolution2d import window_slices
 
 
-class MaxPooling2DLayer(Layer):
+class MaxPooling2DLayer(SlidingWindow, Layer):
     r"""Max pooling: each output is the maximum of a window of the input.
 
     .. math::
@@ -66,35 +66,6 @@ class MaxPooling2DLayer(Layer):
     def PoolSize(self):
         """Window height and width; read-only."""
         return self._pool_size
-
-    @property
-    def Stride(self):
-        """Vertical and horizontal step of the window."""
-        return self._stride
-
-    @Stride.setter
-    def Stride(self, value):
-        self._stride = check_integer_vector("Stride", value, 2)
-
-    @property
-    def Padding(self):
-        """``'same'`` or ``(top, bottom, left, right)``."""
-        return self._padding
-
-    @Padding.setter
-    def Padding(self, value):
-        self._padding = check_padding("Padding", value)
-        self._resolved_padding = None if self._padding == "same" else self._padding
-
-    @property
-    def PaddingMode(self):
-        """``'same'`` or ``'manual'``; read-only."""
-        return "same" if self._padding == "same" else "manual"
-
-    @property
-    def PaddingSize(self):
-        """Padding ``[t b l r]``; for 'same' known once the input size is."""
-        return self._resolved_padding or (0, 0, 0, 0)
 
     def description(self):
         height, width = self._pool_size
