@@ -34,7 +34,10 @@ def float64_layer(layer, input_size, rng):
     layer.initialize(input_size, numpy.random.default_rng(7))
     for name in (*layer.LEARNABLES, *layer.STATE):
         value = nnplay.to_numpy(getattr(layer, name)).astype(numpy.float64)
-        setattr(layer, name, value + rng.normal(scale=0.1, size=value.shape))
+        noise = rng.normal(scale=0.1, size=value.shape)
+        if name == "TrainedVariance":
+            noise = numpy.abs(noise)
+        setattr(layer, name, value + noise)
     return layer
 
 
@@ -181,8 +184,13 @@ def float64_network(layers, rng):
     net = nnplay.assembleNetwork(layers, seed=3)
     for layer in net.Layers:
         for name in (*layer.LEARNABLES, *layer.STATE):
+            if getattr(layer, name) is None:
+                continue
             value = nnplay.to_numpy(getattr(layer, name)).astype(numpy.float64)
-            setattr(layer, name, value + rng.normal(scale=0.05, size=value.shape))
+            noise = rng.normal(scale=0.05, size=value.shape)
+            if name in ("TrainedVariance", "StandardDeviation"):
+                noise = numpy.abs(noise)
+            setattr(layer, name, value + noise)
     return net
 
 

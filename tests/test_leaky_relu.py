@@ -196,3 +196,21 @@ def test_html_display():
     html = nnplay.leakyReluLayer(0.1, "Name", "leaky1")._repr_html_()
 
     assert "<table" in html and "LeakyReLULayer" in html and "0.1000" in html
+
+
+@pytest.mark.parametrize("scale", [1e39, -1e39, 1e-50, 3000.0, -0.04])
+def test_scales_at_the_edges_of_float32(scale):
+    X = numpy.array([-1.0, 0.0, 2.0, -numpy.inf], dtype=numpy.float32)
+
+    with numpy.errstate(all="raise"):
+        Z = leaky_relu(X, scale)
+        slope = leaky_relu_derivative(X, scale)
+
+    expected = (
+        numpy.float32(scale)
+        if abs(scale) < 1e38
+        else numpy.float32(numpy.copysign(numpy.inf, scale))
+    )
+    assert Z[1] == 0.0 and Z[2] == 2.0
+    assert slope[1] == 1.0 and slope[2] == 1.0  # exactly 1 for x >= 0
+    assert slope[0] == expected

@@ -339,3 +339,132 @@ def test_to_numpy():
     assert isinstance(nnplay.to_numpy([1, 2]), numpy.ndarray)
     array = numpy.ones(3)
     assert nnplay.to_numpy(array) is array
+
+
+def test_one_layer_object_twice_becomes_two_layers():
+    conv = nnplay.convolution2dLayer(3, 1)
+    net = nnplay.assembleNetwork(
+        [
+            nnplay.imageInputLayer([8, 8, 1]),
+            conv,
+            conv,
+            nnplay.fullyConnectedLayer(2),
+            nnplay.softmaxLayer(),
+            nnplay.classificationLayer(),
+        ]
+    )
+
+    assert net.Layers.names[1:3] == ["conv_1", "conv_2"]
+    assert net.Layers[1] is not net.Layers[2]
+    _, grads = net.gradients(numpy.ones((2, 8, 8, 1)), [0, 1])
+    assert ("conv_1", "Weights") in grads and ("conv_2", "Weights") in grads
+
+
+def test_network_layers_are_read_only_but_their_properties_are_not():
+    net = nnplay.assembleNetwork(spec_layers())
+
+    for edit in (
+        lambda: net.Layers.append(nnplay.reluLayer()),
+        lambda: net.Layers.__setitem__(3, nnplay.reluLayer()),
+        lambda: net.Layers.remove(3),
+    ):
+        with pytest.raises(TypeError, match="cannot be added, removed or replaced"):
+            edit()
+    net.Layers[3].Scale = 0.2
+    assert net.Layers["leakyrelu_1"].Scale == 0.2
+    copy = net.Layers.copy()
+    copy.remove(3)
+    assert len(copy) == 10 and len(net.Layers) == 11
+
+
+def test_renamed_duplicates_are_reported_and_not_saved(tmp_path):
+    net = nnplay.assembleNetwork(spec_layers())
+    net.Layers["leakyrelu_1"].Name = "conv_2"
+
+    with pytest.raises(ValueError, match="2 layers of the network are named 'conv_2'"):
+        net.activations(numpy.zeros((1, 28, 28, 1)), "conv_2")
+    with pytest.raises(
+        ValueError, match="cannot be saved, since it could not be loaded again"
+    ):
+        nnplay.save_network(net, tmp_path / "net.npz")
+    assert not (tmp_path / "net.npz").exists()
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda net: net.predict(numpy.zeros((0, 28, 28, 1))),
+            "must hold at least one image",
+        ),
+        (
+            lambda net: net.predict(None),
+            "must be a real numeric array; got ndarray of dtype object",
+        ),
+        (
+            lambda net: net.predict(numpy.zeros((1, 28, 28, 1), complex)),
+            "dtype complex128",
+        ),
+        (
+            lambda net: net.predict(numpy.zeros((2, 28, 28, 1)), MiniBatchSize=0),
+            "MiniBatchSize must be a positive integer; got 0",
+        ),
+        (
+            lambda net: net.gradients(numpy.zeros((4, 28, 28, 1)), [1, 2, 3]),
+            "got 3 labels for 4 images",
+        ),
+        (
+            lambda net: net.activations(numpy.zeros((1, 28, 28, 1)), []),
+            "at least one layer",
+        ),
+    ],
+)
+def test_bad_calls_say_what_was_wrong(call, message):
+    net = nnplay.assembleNetwork(spec_layers())
+
+    with pytest.raises((ValueError, TypeError), match=message):
+        call(net)
+
+
+def test_misspelt_properties_are_refused():
+    layer = nnplay.leakyReluLayer(0.1)
+
+    with pytest.raises(
+        AttributeError, match="has no property 'scale'; did you mean 'Scale'"
+    ):
+        layer.scale = 0.5
+    assert layer.Scale == 0.1
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (
+            lambda: nnplay.batchNormalizationLayer("TrainedVariance", -1.0),
+            "TrainedVariance must be at least 0",
+        ),
+        (
+            lambda: nnplay.imageInputLayer(
+                [2, 2], "Normalization", "zscore", "StandardDeviation", 0
+            ),
+            "StandardDeviation must be positive",
+        ),
+        (
+            lambda: nnplay.imageInputLayer([2, 2], "Mean", float("nan")),
+            "Mean must hold finite values",
+        ),
+        (lambda: nnplay.imageInputLayer(28), r"InputSize must be \[height width\]"),
+    ],
+)
+def test_invalid_statistics_are_refused(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_rescale_range_must_be_increasing():
+    layer = nnplay.imageInputLayer(
+        [2, 2], "Normalization", "rescale-zero-one", "Min", 1, "Max", 1
+    )
+
+    with pytest.raises(ValueError, match="Max must be greater than Min"):
+        layer.predict(numpy.ones((2, 2)))

@@ -15,6 +15,7 @@ connected layer. Sizes given to and returned by ``output_size`` are MATLAB's
 ``(H, W, C)`` tuples without the batch.
 """
 
+import difflib
 import html
 import math
 import numbers
@@ -173,11 +174,12 @@ def check_positive_integer(name, value):
     return int(value)
 
 
-def check_integer_vector(name, value, length, *, minimum=1):
+def check_integer_vector(name, value, length, *, minimum=1, scalar="positive"):
     """Return ``value`` as a tuple of ``length`` ints of at least ``minimum``.
 
     A scalar is repeated, as MATLAB does for ``3`` meaning ``[3 3]``.
     """
+    received = value
     if _is_real_scalar(value):
         value = [value] * length
     try:
@@ -185,8 +187,8 @@ def check_integer_vector(name, value, length, *, minimum=1):
     except TypeError:
         items = None
     message = (
-        f"{name} must be a positive integer or a vector of {length} integers "
-        f"of at least {minimum}; got {value!r}."
+        f"{name} must be a {scalar} integer or a vector of {length} integers "
+        f"of at least {minimum}; got {received!r}."
     )
     if items is None or len(items) != length:
         raise ValueError(message)
@@ -217,16 +219,18 @@ def check_padding(name, value):
             )
         return "same"
     if _is_real_scalar(value):
-        return check_integer_vector(name, value, 4, minimum=0)
+        return check_integer_vector(name, value, 4, minimum=0, scalar="non-negative")
     try:
         items = list(value)
     except TypeError:
         items = []
     if len(items) == 2:
-        vertical, horizontal = check_integer_vector(name, items, 2, minimum=0)
+        vertical, horizontal = check_integer_vector(
+            name, items, 2, minimum=0, scalar="non-negative"
+        )
         return (vertical, vertical, horizontal, horizontal)
     if len(items) == 4:
-        return check_integer_vector(name, items, 4, minimum=0)
+        return check_integer_vector(name, items, 4, minimum=0, scalar="non-negative")
     raise ValueError(
         f"{name} must be 'same', a non-negative integer, or a vector of 2 or 4 "
         f"of them; got {value!r}."
@@ -298,6 +302,24 @@ class Layer:
 
     def __init__(self, Name=""):
         self.Name = Name
+
+    def __setattr__(self, name, value):
+        # A misspelt property (layer.scale = 0.5) would otherwise be ignored.
+        if not name.startswith("_") and not hasattr(type(self), name):
+            known = sorted(
+                attribute
+                for attribute in dir(type(self))
+                if attribute[0].isupper()
+                and isinstance(getattr(type(self), attribute), property)
+            )
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = (
+                f"; did you mean '{close[0]}'?"
+                if close
+                else f"; its properties are {', '.join(known)}."
+            )
+            raise AttributeError(f"{self.CLASS_NAME} has no property '{name}'{hint}")
+        super().__setattr__(name, value)
 
     # -- MATLAB's fixed properties -------------------------------------------
 
@@ -528,10 +550,12 @@ def as_float_array(X):
     backend that already holds them, or the active one for lists.
     """
     if not hasattr(X, "dtype"):
-        return backend.to_backend(X, backend.DEFAULT_DTYPE)
-    if X.dtype.kind != "f":
-        return X.astype(backend.DEFAULT_DTYPE)
-    return X
+        X = backend.to_backend(X)
+    if X.dtype.kind == "f":
+        return X
+    if X.dtype.kind not in "biu":
+        raise TypeError(f"X must be a real numeric array; got dtype {X.dtype}.")
+    return X.astype(backend.DEFAULT_DTYPE)
 
 
 class SlidingWindow:

@@ -1,5 +1,7 @@
 """Batch normalization: each channel normalized, then scaled and shifted."""
 
+import numpy
+
 from .. import backend
 from ._base import (
     InputSizeError,
@@ -178,10 +180,16 @@ class BatchNormalizationLayer(Layer):
     def _channel_shape(self):
         return None if self._num_channels == "auto" else (1, 1, self._num_channels)
 
-    def _channel_property(name, doc):
+    def _channel_property(name, doc, minimum=None):
         inner = array_property(name, doc, lambda self: self._channel_shape())
 
         def setter(self, value):
+            if value is not None and minimum is not None:
+                values = backend.to_numpy(value)
+                if not numpy.all(values >= minimum):
+                    raise ValueError(
+                        f"{name} must be at least {minimum}; got {values.ravel()[:4]}."
+                    )
             inner.fset(self, value)
             array = getattr(self, "_" + name)
             if array is not None and self._num_channels == "auto":
@@ -195,7 +203,7 @@ class BatchNormalizationLayer(Layer):
     Scale = _channel_property("Scale", "Learnable scale (gamma), 1 x 1 x NumChannels.")
     TrainedMean = _channel_property("TrainedMean", "Mean used in inference.")
     TrainedVariance = _channel_property(
-        "TrainedVariance", "Variance used in inference."
+        "TrainedVariance", "Variance used in inference.", minimum=0
     )
     del _channel_property
 

@@ -1,5 +1,7 @@
 """Image input: takes images into a network and normalizes them."""
 
+import numpy
+
 from .. import backend
 from ._base import (
     InputSizeError,
@@ -98,7 +100,12 @@ class ImageInputLayer(Layer):
         Name="",
     ):
         super().__init__(Name)
-        if hasattr(InputSize, "__len__") and len(InputSize) == 2:
+        if not hasattr(InputSize, "__len__") or len(InputSize) not in (2, 3):
+            raise ValueError(
+                f"InputSize must be [height width] or [height width channels]; "
+                f"got {InputSize!r}."
+            )
+        if len(InputSize) == 2:
             InputSize = (*InputSize, 1)
         self._input_size = check_integer_vector("InputSize", InputSize, 3)
         self._normalization = check_choice(
@@ -159,6 +166,15 @@ class ImageInputLayer(Layer):
                 f"NormalizationDimension '{self._dimension}'; got "
                 f"{format_size(array.shape)}."
             )
+        values = backend.to_numpy(array)
+        if not numpy.all(numpy.isfinite(values)):
+            raise ValueError(
+                f"{name} must hold finite values; got {values.ravel()[:4]}."
+            )
+        if name == "StandardDeviation" and not numpy.all(values > 0):
+            raise ValueError(
+                f"StandardDeviation must be positive; got {values.ravel()[:4]}."
+            )
         return array
 
     Mean = property(
@@ -187,6 +203,17 @@ class ImageInputLayer(Layer):
         lambda self, value: setattr(self, "_Max", self._check_statistic("Max", value)),
         doc="Maximum for 'rescale-zero-one' normalization.",
     )
+
+    def _check_range(self):
+        """Refuse a 'rescale-zero-one' range whose maximum is not above its minimum."""
+        if self._Min is None or self._Max is None:
+            return
+        low, high = backend.to_numpy(self._Min), backend.to_numpy(self._Max)
+        if not numpy.all(high > low):
+            raise ValueError(
+                f"Max must be greater than Min for 'rescale-zero-one' normalization; "
+                f"got Min {low.ravel()[:4]} and Max {high.ravel()[:4]}."
+            )
 
     def description(self):
         text = f"{format_size(self._input_size)} images"
@@ -263,6 +290,13 @@ class ImageInputLayer(Layer):
         if not hasattr(X, "shape"):
             X = backend.to_backend(X)
             shape = X.shape
+        if X.dtype.kind not in "biuf":
+            raise TypeError(
+                f"images must be a real numeric array; got {type(X).__name__} "
+                f"of dtype {X.dtype}."
+            )
+        if X.size == 0:
+            raise ValueError(f"images must hold at least one image; got size {shape}.")
         if len(shape) == 2:
             X = X.reshape(1, *shape, 1)
         elif len(shape) == 3:
@@ -305,6 +339,7 @@ class ImageInputLayer(Layer):
             mean, deviation = self._parameters(X, "Mean", "StandardDeviation")
             return (X - mean) / deviation
         if self._normalization == "rescale-zero-one":
+            self._check_range()
             low, high = self._parameters(X, "Min", "Max")
             return (X - low) / (high - low)
         # 'none' hands the caller's array on; layers never modify their input.

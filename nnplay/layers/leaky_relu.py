@@ -1,5 +1,7 @@
 """Leaky rectified linear unit: the layer nnplay is built to teach."""
 
+import numpy
+
 from .. import backend
 from ._base import Layer, as_float_array, check_real_scalar, parse_arguments
 from ._format import format_number
@@ -12,22 +14,35 @@ def leaky_relu(X, scale):
     ``min(X, scale * X)``: one product and one comparison, faster than
     selecting with a mask, exact, and NaN-propagating. ``scale == 0`` is plain
     ReLU and is computed as such, so that ``-inf`` gives 0 rather than
-    ``0 * -inf = nan``.
+    ``0 * -inf = nan``; so is a scale too small for ``X``'s dtype. A scale
+    too large for the dtype selects explicitly, so that ``f(0)`` stays 0.
     """
     xp = backend.array_module(X)
-    if scale == 0:
+    with numpy.errstate(over="ignore", under="ignore"):
+        factor = X.dtype.type(scale)
+    if factor == 0:
         return xp.maximum(X, 0)
-    Z = X * X.dtype.type(scale)
+    if not numpy.isfinite(factor):
+        with numpy.errstate(invalid="ignore", over="ignore"):
+            return xp.where(X >= 0, X, X * factor)
+    Z = X * factor
     if scale <= 1:
         return xp.maximum(X, Z, out=Z)
     return xp.minimum(X, Z, out=Z)
 
 
 def leaky_relu_derivative(X, scale):
-    """Return f'(X): 1 where ``X >= 0`` (0 and -0.0 included), ``scale`` elsewhere."""
-    slope = (X >= 0).astype(X.dtype)
-    slope *= X.dtype.type(1 - scale)
-    slope += X.dtype.type(scale)
+    """Return f'(X): 1 where ``X >= 0`` (0 and -0.0 included), ``scale`` elsewhere.
+
+    Both values are exact: ``scale`` is what the dtype holds of it.
+    """
+    with numpy.errstate(over="ignore", under="ignore"):
+        factor = X.dtype.type(scale)
+    if not numpy.isfinite(factor):
+        return backend.array_module(X).where(X < 0, factor, X.dtype.type(1))
+    slope = (X < 0).astype(X.dtype)
+    slope *= factor
+    slope += X >= 0
     return slope
 
 

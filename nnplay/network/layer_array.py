@@ -26,12 +26,20 @@ class LayerArray:
     3
     """
 
-    def __init__(self, layers=()):
+    def __init__(self, layers=(), *, read_only=False):
         if isinstance(layers, Layer):
             layers = [layers]
         self._layers = [
             self._check(layer, position) for position, layer in enumerate(layers)
         ]
+        self._read_only = read_only
+
+    def _editable(self):
+        if self._read_only:
+            raise TypeError(
+                "the layers of a network cannot be added, removed or replaced: "
+                "edit a copy (net.Layers.copy()) and assemble it into a new network."
+            )
 
     @staticmethod
     def _check(layer, position=None):
@@ -81,9 +89,11 @@ class LayerArray:
         return self._layers[self.index(key)]
 
     def __setitem__(self, key, layer):
+        self._editable()
         self._layers[self.index(key)] = self._check(layer)
 
     def __delitem__(self, key):
+        self._editable()
         if isinstance(key, slice):
             del self._layers[key]
         else:
@@ -91,6 +101,7 @@ class LayerArray:
 
     def insert(self, position, layers):
         """Insert a layer (or several) before ``position`` (a position or a name)."""
+        self._editable()
         if isinstance(position, int) and position == len(self):
             at = len(self)
         else:
@@ -100,18 +111,22 @@ class LayerArray:
 
     def append(self, layer):
         """Add a layer at the end."""
+        self._editable()
         self._layers.append(self._check(layer))
 
     def extend(self, layers):
         """Add layers at the end."""
+        self._editable()
         self._layers.extend(LayerArray(layers)._layers)
 
     def remove(self, key):
         """Remove the layer at a position, of a name, or the given layer object."""
+        self._editable()
         del self._layers[self.index(key)]
 
     def replace(self, key, layers):
         """Replace one layer (by position, name or object) with one or more layers."""
+        self._editable()
         at = self.index(key)
         self._layers[at : at + 1] = LayerArray(layers)._layers
 
@@ -134,7 +149,8 @@ class LayerArray:
 
     def copy(self):
         """Return a deep copy: new layer objects with copied parameters."""
-        return copy.deepcopy(self)
+        duplicate = LayerArray([copy.deepcopy(layer) for layer in self._layers])
+        return duplicate
 
     @property
     def names(self):

@@ -40,6 +40,7 @@ import numpy
 
 from .. import backend
 from ..layers import LAYER_CLASSES
+from .analysis import analyzeNetwork
 from .layer_array import LayerArray, as_layer_array
 from .series_network import SeriesNetwork, assembleNetwork
 
@@ -164,6 +165,15 @@ def save_network(net, path, metadata=None):
         raise TypeError(
             f"net must be a SeriesNetwork or a LayerArray; got {type(net).__name__}."
         )
+    if kind == "SeriesNetwork":
+        # Refuse what loading would refuse, before anything is written: a
+        # network whose layers were renamed or resized after assembly.
+        problems = analyzeNetwork(layers).problems
+        if problems:
+            raise ValueError(
+                "the network cannot be saved, since it could not be loaded again:\n"
+                + "\n".join(f"  - {problem}" for problem in problems)
+            )
     try:
         metadata_text = json.dumps({} if metadata is None else metadata)
     except (TypeError, ValueError) as error:

@@ -1,6 +1,7 @@
 """A network of layers in series: assembly, inference and gradients."""
 
 import copy
+import numbers
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -13,6 +14,7 @@ from ..layers import (
     InputSizeError,
     SoftmaxLayer,
 )
+from ..layers._base import check_positive_integer
 from ..layers.classification import one_hot
 from .analysis import analyzeNetwork, default_names
 from .layer_array import LayerArray, as_layer_array
@@ -96,8 +98,13 @@ class SeriesNetwork:
 
     @property
     def Layers(self):
-        """The layers, as a LayerArray sharing the network's layer objects."""
-        return LayerArray(self._layers)
+        """The layers, as a read-only LayerArray sharing the network's layer objects.
+
+        Properties of a layer can be changed in place (``Scale``, for one);
+        adding, removing or replacing layers needs a new network:
+        ``assembleNetwork(net.Layers.copy() ...)``.
+        """
+        return LayerArray(self._layers, read_only=True)
 
     @property
     def InputNames(self):
@@ -122,6 +129,15 @@ class SeriesNetwork:
         return self._sizes[self._position(layer)]
 
     def _position(self, key):
+        if isinstance(key, str):
+            matches = [layer for layer in self._layers if layer.Name == key]
+            if len(matches) > 1:
+                raise ValueError(
+                    f"{len(matches)} layers of the network are named {key!r}; "
+                    f"layer names must be unique."
+                )
+        if isinstance(key, numbers.Integral) and not isinstance(key, bool):
+            key = int(key)
         return self.Layers.index(key)
 
     def __repr__(self):
@@ -170,6 +186,7 @@ class SeriesNetwork:
             ) from None
 
     def _batched(self, X, size, compute):
+        size = check_positive_integer("MiniBatchSize", size)
         X = self._as_batch(X)
         if X.shape[0] <= size:
             return compute(X)
@@ -192,6 +209,9 @@ class SeriesNetwork:
         outputs comes back, all from one pass through the network.
         """
         many = isinstance(layer, (list, tuple))
+        if many and not layer:
+            raise ValueError("layer must name at least one layer; got an empty list.")
+        MiniBatchSize = check_positive_integer("MiniBatchSize", MiniBatchSize)
         positions = [self._position(key) for key in (layer if many else [layer])]
         stop = max(positions)
 
@@ -311,6 +331,12 @@ class SeriesNetwork:
         output.
         """
         X = self._layers[0].prepare(self._as_batch(X))
+        count = numpy.size(backend.to_numpy(labels))
+        if count != X.shape[0]:
+            raise ValueError(
+                f"labels must hold one label per image; got {count} labels for "
+                f"{X.shape[0]} images."
+            )
         T = self.targets(labels, X.dtype)
         result = self.training_pass(X, T, keep_outputs=True)
         return float(result.loss), Gradients(result.grads, result.outputs)
@@ -354,7 +380,9 @@ def assembleNetwork(layers, seed=0):
             + "\n".join(f"  - {problem}" for problem in report.problems)
         )
 
-    layers = copy.deepcopy(list(layers))
+    # Each position is copied on its own: one layer object placed twice in the
+    # array becomes two layers with their own parameters.
+    layers = [copy.deepcopy(layer) for layer in layers]
     for layer, name in zip(layers, default_names(layers)):
         layer.Name = name
 

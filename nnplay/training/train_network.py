@@ -98,6 +98,13 @@ def _as_images(X, input_layer, what):
             f"(the input layer's InputSize); got {X.shape[0]} of size "
             f"{format_size(X.shape[1:])}."
         )
+    if X.dtype.kind == "f":
+        finite = backend.array_module(X).isfinite(X).all()
+        if not bool(finite):  # one pass over the data, before any training
+            raise ValueError(
+                f"{what} must hold finite values only; it holds NaN or infinite "
+                f"pixels, which would make every loss NaN."
+            )
     return X
 
 

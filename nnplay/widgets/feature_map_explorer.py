@@ -8,6 +8,7 @@ import traitlets
 
 from ..backend import to_numpy
 from ..layers import LeakyReLULayer
+from ..network import SeriesNetwork
 from ..visualisation import (
     DigitPanel,
     FeatureMapPanel,
@@ -130,6 +131,11 @@ class FeatureMapExplorer(Explorer):
     ):
         if images is None:
             images, labels = _resources.validation_digits()
+        if labels is not None and len(labels) != len(images):
+            raise ValueError(
+                f"labels must hold one label per image; got {len(labels)} labels "
+                f"for {len(images)} images."
+            )
         self.images = images
         self.labels = labels
         self.source = "digits"
@@ -242,15 +248,23 @@ class FeatureMapExplorer(Explorer):
 
     @net.setter
     def net(self, net):
+        if not isinstance(net, SeriesNetwork):
+            raise TypeError(
+                f"net must be a SeriesNetwork (from trainNetwork or "
+                f"assembleNetwork); got {type(net).__name__}."
+            )
         names = leaky_layer_names(net)
         if not names:
             raise ValueError(
                 "net must have at least one leaky ReLU layer to explore; "
                 f"its layers are {', '.join(net.Layers.names)}."
             )
+        # Everything that can fail comes before the network is switched, so a
+        # network that does not fit the digits leaves the explorer as it was.
+        limits = self._reference_limits(net, names)
         self._net = net
         self._trained_scales = {name: net.Layers[name].Scale for name in names}
-        self._limits = self._reference_limits(net, names)
+        self._limits = limits
 
         classes = [str(label) for label in numpy.asarray(net.Classes).ravel()]
         if self.probability_panel is None or self.probability_panel.classes != classes:
