@@ -19,6 +19,7 @@ import traceback
 import warnings
 
 import ipywidgets
+import numpy
 import traitlets
 from ipympl.backend_nbagg import Canvas, FigureManager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -338,7 +339,13 @@ def bind_slider(widget, slider, name="scale"):
     """
 
     def from_slider(change):
-        setattr(widget, name, change["new"])
+        try:
+            setattr(widget, name, change["new"])
+        except traitlets.TraitError as error:
+            # Show why, and put the slider back on the value still in force.
+            if hasattr(widget, "show_error"):
+                widget.show_error(error, action=f"set the {name}")
+            slider.value = getattr(widget, name)
 
     def to_slider(change):
         value = change["new"]
@@ -350,6 +357,20 @@ def bind_slider(widget, slider, name="scale"):
 
     slider.observe(from_slider, "value")
     widget.observe(to_slider, name)
+
+
+class ScaleTrait(traitlets.Float):
+    """A float trait for a leaky ReLU scale: numpy scalars welcome, booleans not.
+
+    Layers take a 0-d numpy value as their Scale; the widgets do the same.
+    """
+
+    def validate(self, obj, value):
+        if isinstance(value, (bool, numpy.bool_)):
+            self.error(obj, value)
+        if isinstance(value, (numpy.integer, numpy.floating)):
+            value = float(value)
+        return super().validate(obj, value)
 
 
 def check_scale(proposal):

@@ -23,6 +23,7 @@ from . import _resources
 from ._digit_input import DrawingPad, decode_image
 from ._live import (
     Explorer,
+    ScaleTrait,
     bind_slider,
     check_scale,
     live_figure,
@@ -121,7 +122,7 @@ class FeatureMapExplorer(Explorer):
     (107, 107)
     """
 
-    scale = traitlets.Float(0.01, help="Scale of the leaky ReLU layers.")
+    scale = ScaleTrait(0.01, help="Scale of the leaky ReLU layers.")
     layer = traitlets.Unicode("", help="Name of the leaky ReLU layer shown.")
     index = traitlets.Int(0, help="Index of the digit shown.")
     apply_to_all = traitlets.Bool(True, help="Set the scale of every leaky ReLU.")
@@ -323,6 +324,15 @@ class FeatureMapExplorer(Explorer):
     def show_image(self, image):
         """Show your own digit: a 28 x 28 image, white on black, 0..255."""
         image = numpy.asarray(image)
+        if (
+            image.dtype.kind not in "biuf"
+            or image.size != 28 * 28
+            or not numpy.all(numpy.isfinite(image))
+        ):
+            raise ValueError(
+                "image must be a 28 x 28 array of finite grey levels (0..255, "
+                f"white digit on black); got {image.dtype} of size {image.shape}."
+            )
         self._custom_image = image.reshape(28, 28)
         self.source = "custom"
         self._request_render()

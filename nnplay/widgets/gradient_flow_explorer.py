@@ -15,6 +15,7 @@ from ..visualisation import (
 from . import _resources
 from ._live import (
     Explorer,
+    ScaleTrait,
     bind_slider,
     check_scale,
     live_figure,
@@ -105,7 +106,7 @@ class GradientFlowExplorer(Explorer):
     ['conv_1', 'batchnorm_1', 'leakyrelu_1']
     """
 
-    scale = traitlets.Float(0.01, help="Scale of every leaky ReLU layer.")
+    scale = ScaleTrait(0.01, help="Scale of every leaky ReLU layer.")
 
     def __init__(self, net=None, images=None, labels=None, scale=0.01, sweep=None):
         if images is None:

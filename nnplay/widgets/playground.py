@@ -3,7 +3,7 @@
 import ipywidgets
 import traitlets
 
-from ._live import check_scale
+from ._live import ScaleTrait, check_scale
 
 #: The tabs, in order: (title, widget class name).
 TABS = (
@@ -47,7 +47,7 @@ class Playground(ipywidgets.VBox):
     0.3
     """
 
-    scale = traitlets.Float(0.01, help="The scale shared by the tabs.")
+    scale = ScaleTrait(0.01, help="The scale shared by the tabs.")
 
     def __init__(self, scale=0.01):
         from . import (

@@ -6,6 +6,7 @@ import traitlets
 from ..visualisation import ActivationPanel, format_scale
 from ._live import (
     Explorer,
+    ScaleTrait,
     bind_slider,
     check_scale,
     live_figure,
@@ -91,7 +92,7 @@ class ScaleExplorer(Explorer):
     0.3
     """
 
-    scale = traitlets.Float(0.01, help="The leaky ReLU's scale.")
+    scale = ScaleTrait(0.01, help="The leaky ReLU's scale.")
 
     def __init__(self, scale=0.01, **kwargs):
         self.figure = live_figure(8.6, 3.9)
