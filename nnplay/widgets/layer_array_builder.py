@@ -386,10 +386,22 @@ class LayerArrayBuilder(ipywidgets.VBox):
         layers.insert(position, layer)
         self._edited(layers, position, f"Added a {cls.TYPE} layer at {position + 1}.")
 
+    @traitlets.validate("selected")
+    def _check_selected(self, proposal):
+        position = proposal["value"]
+        count = len(self.layers) if getattr(self, "layers", None) is not None else 0
+        if count and not 0 <= position < count:
+            raise traitlets.TraitError(
+                f"selected must be a layer position between 0 and {count - 1}; "
+                f"got {position}."
+            )
+        return position
+
     def remove(self, position=None):
         """Remove the layer at ``position`` (default: the selected one)."""
         position = self.selected if position is None else position
         layers = self.layers.copy()
+        position = layers.index(position)  # a negative position counts from the end
         layer = layers[position]
         layers.remove(position)
         self._edited(layers, position, f"Removed layer {position + 1} ({layer.TYPE}).")
