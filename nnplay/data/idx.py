@@ -9,6 +9,7 @@ file is called.
 
 import gzip
 import logging
+import math
 import os
 import zlib
 
@@ -129,7 +130,7 @@ def read_idx(path):
 
     dtype = IDX_DTYPES[type_code]
     shape = tuple(int(size) for size in numpy.frombuffer(content, ">u4", ndim, 4))
-    count = int(numpy.prod(shape, dtype=numpy.int64))
+    count = math.prod(int(size) for size in shape)  # Python ints: no overflow
     expected = count * dtype.itemsize
     received = len(content) - header_size
     if received != expected:
