@@ -680,3 +680,30 @@ def test_pretrained_accuracy_on_the_bundled_validation_digits():
     predicted, _ = net.classify(images, MiniBatchSize=500)
 
     assert np.mean(predicted == labels) >= 0.985
+
+
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        (np.array([0.0, np.inf] * 4), "NaN or infinite"),
+        (np.array([0, None] * 4, dtype=object), "must not contain None"),
+        (np.array([1j, 2j] * 4), "integer, text or boolean"),
+    ],
+)
+def test_trainNetwork_refuses_strange_labels(labels, message):
+    images = np.zeros((8, 28, 28, 1), dtype=np.uint8)
+    options = nnplay.trainingOptions("sgdm", "MaxEpochs", 1, "Verbose", False)
+
+    with pytest.raises(ValueError, match=message):
+        nnplay.trainNetwork(images, labels, nnplay.examples.example_cnn(), options)
+
+
+def test_trainNetwork_refuses_non_finite_pixels():
+    images = np.zeros((8, 28, 28, 1))
+    images[2, 3, 4, 0] = np.nan
+    options = nnplay.trainingOptions("sgdm", "MaxEpochs", 1, "Verbose", False)
+
+    with pytest.raises(ValueError, match="must hold finite values only"):
+        nnplay.trainNetwork(
+            images, np.arange(8) % 2, nnplay.examples.example_cnn(), options
+        )

@@ -116,9 +116,16 @@ def _as_labels(Y, count, what):
             f"{labels.size} labels."
         )
     labels = labels.reshape(-1)
-    if labels.dtype.kind == "f" and numpy.isnan(labels).any():
-        raise ValueError(f"{what} must not contain NaN.")
+    if labels.dtype.kind == "f" and not numpy.isfinite(labels).all():
+        raise ValueError(f"{what} must not contain NaN or infinite labels.")
+    if labels.dtype.kind in "cmMV":
+        raise ValueError(
+            f"{what} must be integer, text or boolean class labels; got dtype "
+            f"{labels.dtype}."
+        )
     if labels.dtype.kind == "O":
+        if any(label is None for label in labels):
+            raise ValueError(f"{what} must not contain None.")
         labels = labels.astype(str)
     return labels
 

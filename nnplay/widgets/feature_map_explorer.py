@@ -132,6 +132,8 @@ class FeatureMapExplorer(Explorer):
     ):
         if images is None:
             images, labels = _resources.validation_digits()
+        if len(images) == 0:
+            raise ValueError("images must hold at least one digit; got none.")
         if labels is not None and len(labels) != len(images):
             raise ValueError(
                 f"labels must hold one label per image; got {len(labels)} labels "

@@ -112,6 +112,14 @@ class GradientFlowExplorer(Explorer):
         if images is None:
             images, labels = _resources.validation_digits()
             images, labels = images[:BATCH_SIZE], labels[:BATCH_SIZE]
+        if labels is None or len(images) == 0 or len(labels) != len(images):
+            raise ValueError(
+                "images and labels must hold one label per image, at least one of "
+                f"each; got {len(images)} images and "
+                f"{'no' if labels is None else len(labels)} labels."
+            )
+        if sweep is not None and len(sweep) == 0:
+            raise ValueError("sweep must hold at least one scale; got none.")
         self.net = net if net is not None else _resources.pretrained_network()
         self.images, self.labels = images, labels
         self.names = flow_layers(self.net)
