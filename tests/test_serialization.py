@@ -311,3 +311,14 @@ def test_read_network_file_keeps_contents(saved):
     first, second = contents.build(), contents.build()
     first.Layers[1].Weights[...] = 0
     assert np.abs(nnplay.to_numpy(second.Layers[1].Weights)).sum() > 0
+
+
+def test_a_layer_count_that_disagrees_with_the_entries_is_damage(tmp_path):
+    net = nnplay.examples.pretrained_example_cnn()
+    nnplay.save_network(net, tmp_path / "net.npz")
+    entries = dict(np.load(tmp_path / "net.npz", allow_pickle=False))
+    entries["layer_count"] = np.array(5)
+    np.savez(tmp_path / "short.npz", **entries)
+
+    with pytest.raises(ValueError, match="says it holds 5 layers, but has entries for 11"):
+        nnplay.load_network(tmp_path / "short.npz")

@@ -306,6 +306,16 @@ def _read_entries(data, source):
             f"{source}: the kind {kind!r} is not one of {', '.join(KINDS)}."
         )
     count = _integer_entry(data, "layer_count", source)
+    listed = {
+        int(match.group(1))
+        for match in (re.match(r"layer(\d+)/", name) for name in names)
+        if match
+    }
+    if count < 0 or any(position >= count for position in listed):
+        raise ValueError(
+            f"{source} is damaged: it says it holds {count} layers, but has "
+            f"entries for {max(listed, default=-1) + 1}."
+        )
     metadata = _json_entry(data, "metadata", source)
 
     layers = []
