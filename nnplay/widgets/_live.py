@@ -360,9 +360,10 @@ def bind_slider(widget, slider, name="scale"):
 
 
 class ScaleTrait(traitlets.Float):
-    """A float trait for a leaky ReLU scale: numpy scalars welcome, booleans not.
+    """A trait for a leaky ReLU scale: a finite real number.
 
-    Layers take a 0-d numpy value as their Scale; the widgets do the same.
+    Numpy scalars are welcome, as layers take them for their Scale; booleans,
+    NaN and infinities are refused.
     """
 
     def validate(self, obj, value):
@@ -370,12 +371,9 @@ class ScaleTrait(traitlets.Float):
             self.error(obj, value)
         if isinstance(value, (numpy.integer, numpy.floating)):
             value = float(value)
-        return super().validate(obj, value)
-
-
-def check_scale(proposal):
-    """traitlets validator: a scale must be a finite real number."""
-    value = proposal["value"]
-    if not math.isfinite(value):
-        raise traitlets.TraitError(f"scale must be a finite real number; got {value}.")
-    return value
+        value = super().validate(obj, value)
+        if not math.isfinite(value):
+            raise traitlets.TraitError(
+                f"scale must be a finite real number; got {value}."
+            )
+        return value

@@ -25,7 +25,6 @@ from ._live import (
     Explorer,
     ScaleTrait,
     bind_slider,
-    check_scale,
     live_figure,
     preset_buttons,
     scale_slider,
@@ -345,10 +344,6 @@ class FeatureMapExplorer(Explorer):
         if self.source == "custom":
             return self._custom_image.reshape(28, 28, 1)
         return self.images[self.index]
-
-    @traitlets.validate("scale")
-    def _check_scale(self, proposal):
-        return check_scale(proposal)
 
     @traitlets.validate("index")
     def _check_index(self, proposal):

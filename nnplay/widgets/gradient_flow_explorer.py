@@ -2,7 +2,6 @@
 
 import ipywidgets
 import numpy
-import traitlets
 
 from ..layers import LeakyReLULayer
 from ..visualisation import (
@@ -17,7 +16,6 @@ from ._live import (
     Explorer,
     ScaleTrait,
     bind_slider,
-    check_scale,
     live_figure,
     preset_buttons,
     scale_slider,
@@ -156,10 +154,6 @@ class GradientFlowExplorer(Explorer):
         bind_slider(self, self.slider)
         self.observe(self._request_render, "scale")
         self._start()
-
-    @traitlets.validate("scale")
-    def _check_scale(self, proposal):
-        return check_scale(proposal)
 
     # -- computing ------------------------------------------------------------------
 

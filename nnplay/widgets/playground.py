@@ -1,9 +1,8 @@
 """Playground: every nnplay widget in one app, one tab each."""
 
 import ipywidgets
-import traitlets
 
-from ._live import ScaleTrait, check_scale
+from ._live import ScaleTrait
 
 #: The tabs, in order: (title, widget class name).
 TABS = (
@@ -87,10 +86,6 @@ class Playground(ipywidgets.VBox):
                 widget.observe(self._from_tab, "scale")
         self.observe(self._to_tab, "scale")
         self.tabs.observe(self._to_tab, "selected_index")
-
-    @traitlets.validate("scale")
-    def _check_scale(self, proposal):
-        return check_scale(proposal)
 
     @property
     def current(self):

@@ -1,14 +1,12 @@
 """ScaleExplorer: the leaky ReLU and its derivative as the scale changes."""
 
 import ipywidgets
-import traitlets
 
 from ..visualisation import ActivationPanel, format_scale
 from ._live import (
     Explorer,
     ScaleTrait,
     bind_slider,
-    check_scale,
     live_figure,
     preset_buttons,
     scale_slider,
@@ -127,10 +125,6 @@ class ScaleExplorer(Explorer):
         bind_slider(self, self.slider)
         self.observe(self._request_render, "scale")
         self._start()
-
-    @traitlets.validate("scale")
-    def _check_scale(self, proposal):
-        return check_scale(proposal)
 
     def _choose(self, value):
         self.scale = value
