@@ -7,6 +7,7 @@ active backend, so a seed gives the same network on numpy and on CuPy.
 import numpy
 
 from .. import backend
+from ._base import check_choice
 
 WEIGHTS_INITIALIZERS = ("glorot", "he", "narrow-normal", "zeros", "ones")
 BIAS_INITIALIZERS = ("zeros", "ones", "narrow-normal")
@@ -34,3 +35,33 @@ def initial_values(initializer, shape, fan_in, fan_out, rng):
     else:
         raise ValueError(f"unknown initializer {initializer!r}.")
     return backend.to_backend(values.astype(backend.DEFAULT_DTYPE))
+
+
+class WeightsAndBiasInitializers:
+    """The ``WeightsInitializer`` and ``BiasInitializer`` properties.
+
+    Mixed into the layers with weights and a bias, which keep
+    ``_weights_initializer`` and ``_bias_initializer``.
+    """
+
+    @property
+    def WeightsInitializer(self):
+        """How missing weights are drawn."""
+        return self._weights_initializer
+
+    @WeightsInitializer.setter
+    def WeightsInitializer(self, value):
+        self._weights_initializer = check_choice(
+            "WeightsInitializer", value, WEIGHTS_INITIALIZERS
+        )
+
+    @property
+    def BiasInitializer(self):
+        """How a missing bias is drawn."""
+        return self._bias_initializer
+
+    @BiasInitializer.setter
+    def BiasInitializer(self, value):
+        self._bias_initializer = check_choice(
+            "BiasInitializer", value, BIAS_INITIALIZERS
+        )

@@ -7,7 +7,6 @@ from ._base import (
     SlidingWindow,
     array_property,
     as_parameter,
-    check_choice,
     check_integer_vector,
     check_positive_integer,
     check_real_scalar,
@@ -16,7 +15,10 @@ from ._base import (
     sliding_output_size,
 )
 from ._format import format_size, format_vector
-from ._init import BIAS_INITIALIZERS, WEIGHTS_INITIALIZERS, initial_values
+from ._init import (
+    WeightsAndBiasInitializers,
+    initial_values,
+)
 
 
 def window_slices(offset, dilation, stride, count):
@@ -74,7 +76,7 @@ def unroll_patches(Xp, filter_size, stride, dilation, output_size, out=None):
     return out.reshape(rows, count + 1), out
 
 
-class Convolution2DLayer(SlidingWindow, Layer):
+class Convolution2DLayer(SlidingWindow, WeightsAndBiasInitializers, Layer):
     r"""2-D convolution: sliding filters over an image, plus a bias per filter.
 
     .. math::
@@ -213,28 +215,6 @@ class Convolution2DLayer(SlidingWindow, Layer):
     @PaddingValue.setter
     def PaddingValue(self, value):
         self._padding_value = check_real_scalar("PaddingValue", value)
-
-    @property
-    def WeightsInitializer(self):
-        """How missing weights are drawn."""
-        return self._weights_initializer
-
-    @WeightsInitializer.setter
-    def WeightsInitializer(self, value):
-        self._weights_initializer = check_choice(
-            "WeightsInitializer", value, WEIGHTS_INITIALIZERS
-        )
-
-    @property
-    def BiasInitializer(self):
-        """How a missing bias is drawn."""
-        return self._bias_initializer
-
-    @BiasInitializer.setter
-    def BiasInitializer(self, value):
-        self._bias_initializer = check_choice(
-            "BiasInitializer", value, BIAS_INITIALIZERS
-        )
 
     def _weights_shape(self):
         if self._num_channels == "auto":

@@ -7,15 +7,17 @@ from ._base import (
     Layer,
     array_property,
     as_parameter,
-    check_choice,
     check_positive_integer,
     describe_layer,
     parse_arguments,
 )
-from ._init import BIAS_INITIALIZERS, WEIGHTS_INITIALIZERS, initial_values
+from ._init import (
+    WeightsAndBiasInitializers,
+    initial_values,
+)
 
 
-class FullyConnectedLayer(Layer):
+class FullyConnectedLayer(WeightsAndBiasInitializers, Layer):
     r"""Fully connected: a matrix product with the flattened input, plus a bias.
 
     .. math::
@@ -78,37 +80,11 @@ class FullyConnectedLayer(Layer):
             if isinstance(InputSize, str) and InputSize.lower() == "auto"
             else check_positive_integer("InputSize", InputSize)
         )
-        self._weights_initializer = check_choice(
-            "WeightsInitializer", WeightsInitializer, WEIGHTS_INITIALIZERS
-        )
-        self._bias_initializer = check_choice(
-            "BiasInitializer", BiasInitializer, BIAS_INITIALIZERS
-        )
+        self.WeightsInitializer = WeightsInitializer
+        self.BiasInitializer = BiasInitializer
         self._Weights = self._Bias = None
         self.Weights = Weights
         self.Bias = Bias
-
-    @property
-    def WeightsInitializer(self):
-        """How missing weights are drawn."""
-        return self._weights_initializer
-
-    @WeightsInitializer.setter
-    def WeightsInitializer(self, value):
-        self._weights_initializer = check_choice(
-            "WeightsInitializer", value, WEIGHTS_INITIALIZERS
-        )
-
-    @property
-    def BiasInitializer(self):
-        """How a missing bias is drawn."""
-        return self._bias_initializer
-
-    @BiasInitializer.setter
-    def BiasInitializer(self, value):
-        self._bias_initializer = check_choice(
-            "BiasInitializer", value, BIAS_INITIALIZERS
-        )
 
     @property
     def OutputSize(self):
