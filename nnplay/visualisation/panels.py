@@ -52,6 +52,20 @@ def format_scale(scale):
     return f"{float(scale):.4g}"
 
 
+def reference_line(axes, x, y):
+    """Draw plain ReLU's curve as a faint dashed reference; return the line."""
+    (line,) = axes.plot(
+        x,
+        y,
+        color=REFERENCE_COLOUR,
+        linestyle="--",
+        linewidth=2,
+        alpha=0.7,
+        label="ReLU (scale 0)",
+    )
+    return line
+
+
 class ActivationPanel:
     """The leaky ReLU and its derivative, with plain ReLU as a faint reference.
 
@@ -91,15 +105,7 @@ class ActivationPanel:
             axes.set_xlim(low, high)
             axes.set_xticks(numpy.arange(low, high + 1))
 
-        (self.function_reference,) = function_axes.plot(
-            relu["x"],
-            relu["f"],
-            color=REFERENCE_COLOUR,
-            linestyle="--",
-            linewidth=2,
-            alpha=0.7,
-            label="ReLU (scale 0)",
-        )
+        self.function_reference = reference_line(function_axes, relu["x"], relu["f"])
         (self.function_line,) = function_axes.plot(
             curves["x"], curves["f"], color=POSITIVE_COLOUR, linewidth=3, label="f(x)"
         )
@@ -108,14 +114,8 @@ class ActivationPanel:
         style_axes(function_axes, xlabel="x", ylabel="f(x)")
         function_axes.legend(loc="upper left", fontsize=FONT_SIZE, frameon=False)
 
-        (self.derivative_reference,) = derivative_axes.plot(
-            relu["x_derivative"],
-            relu["derivative"],
-            color=REFERENCE_COLOUR,
-            linestyle="--",
-            linewidth=2,
-            alpha=0.7,
-            label="ReLU (scale 0)",
+        self.derivative_reference = reference_line(
+            derivative_axes, relu["x_derivative"], relu["derivative"]
         )
         (self.derivative_line,) = derivative_axes.plot(
             curves["x_derivative"],

@@ -232,6 +232,13 @@ class Explorer(ipywidgets.VBox):
         self._renderer = CoalescedRender(self._render)
         self._ready = False
 
+    def _follow_scale(self, scale):
+        """Set the first scale, tie ``self.slider`` to it, redraw on change, start."""
+        self.scale = scale
+        bind_slider(self, self.slider)
+        self.observe(self._request_render, "scale")
+        self._start()
+
     def _start(self):
         """Draw the first picture; from now on, changes are drawn."""
         self._ready = True

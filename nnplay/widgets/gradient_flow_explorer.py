@@ -15,7 +15,6 @@ from . import _resources
 from ._live import (
     Explorer,
     ScaleTrait,
-    bind_slider,
     live_figure,
     preset_buttons,
     scale_slider,
@@ -150,10 +149,7 @@ class GradientFlowExplorer(Explorer):
             )
         )
 
-        self.scale = scale
-        bind_slider(self, self.slider)
-        self.observe(self._request_render, "scale")
-        self._start()
+        self._follow_scale(scale)
 
     # -- computing ------------------------------------------------------------------
 

@@ -6,7 +6,6 @@ from ..visualisation import ActivationPanel, format_scale
 from ._live import (
     Explorer,
     ScaleTrait,
-    bind_slider,
     live_figure,
     preset_buttons,
     scale_slider,
@@ -121,10 +120,7 @@ class ScaleExplorer(Explorer):
             **kwargs,
         )
 
-        self.scale = scale
-        bind_slider(self, self.slider)
-        self.observe(self._request_render, "scale")
-        self._start()
+        self._follow_scale(scale)
 
     def _choose(self, value):
         self.scale = value
